@@ -1,0 +1,58 @@
+# Lotse: `make run` starts the assistant, `make test` runs every check. Both set up what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+RVENV := .venv-rasa
+PY311 ?= $(shell command -v python3.11 || command -v python3)
+PY310 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10.*/bin/python) $(shell command -v python3.10 2>/dev/null))
+MODEL := models/lotse.tar.gz
+DOMAIN_RESPONSES := assistant/domain/responses.yml
+TRAIN_INPUTS := $(shell find nlu_data dialogues assistant -name '*.yml' 2>/dev/null) $(DOMAIN_RESPONSES)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run test setup train lint clean
+
+help:
+	@echo "make run   - start Lotse (Rasa, action server, app) on http://127.0.0.1:8000"
+	@echo "make test  - lint, type-check, validate the Rasa data and run all tests"
+
+run: setup $(MODEL)
+	$(VENV)/bin/lotse prepare
+	$(VENV)/bin/honcho start -f Procfile
+
+test: setup $(MODEL)
+	scripts/test.sh
+
+setup: $(VENV)/.installed $(RVENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements/app.lock
+	@$(PY311) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is needed for the app (found $(PY311))"; exit 1; }
+	test -d $(VENV) || $(PY311) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -c requirements/app.lock -e '.[dev]'
+	touch $@
+
+$(RVENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
+	@test -n "$(PY310)" || { echo "Rasa 3.6 needs Python 3.10: install it (e.g. 'pyenv install 3.10.13') or set PY310=/path/to/python3.10"; exit 1; }
+	@$(PY310) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || { echo "$(PY310) is not Python 3.10"; exit 1; }
+	test -d $(RVENV) || $(PY310) -m venv $(RVENV)
+	$(RVENV)/bin/pip install -q -r requirements/rasa.txt -c requirements/rasa-constraints.txt
+	touch $@
+
+$(DOMAIN_RESPONSES): translations/_catalog.yml $(shell find dialogues -name "*.yml") $(VENV)/.installed
+	$(VENV)/bin/lotse content domain
+
+train: $(MODEL)
+
+$(MODEL): $(RVENV)/.installed $(TRAIN_INPUTS)
+	mkdir -p models var/mpl
+	MPLCONFIGDIR=var/mpl TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+	  $(RVENV)/bin/rasa train --config assistant/config.yml --domain assistant/domain \
+	  --data nlu_data dialogues --out models --fixed-model-name lotse --num-threads 2
+	touch $@
+
+lint: $(VENV)/.installed
+	scripts/lint.sh
+
+clean:
+	rm -rf $(VENV) $(RVENV) models var

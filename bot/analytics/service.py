@@ -1,0 +1,136 @@
+"""Recording questions for analysis (redacted first) and listing the recurring ones."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.analytics.models import QuestionLog
+from bot.analytics.redact import redact
+from bot.db import utcnow
+
+HANDLED_INTENTS = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thanks",
+        "help_menu",
+        "choose_language",
+        "choose_topic",
+        "bot_challenge",
+        "request_human",
+        "individual_case",
+        "crisis",
+    }
+)
+"""Intents that are answered although no factual content item is sent."""
+
+
+def normalize_question(text: str) -> str:
+    """Fold case, accents, punctuation and spacing so that the same question counts once."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    text = re.sub(r"[^\w\[\]]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()[:512]
+
+
+def record_question(
+    session: Session,
+    *,
+    text: str,
+    language: str,
+    intent: str | None,
+    confidence: float | None,
+    topic: str,
+    content_key: str | None,
+    day: date | None = None,
+) -> QuestionLog:
+    """Store one question for analysis. Personal data is redacted before anything is stored."""
+    clean = redact(text)
+    answered = topic != "other" or (intent or "").split("/")[0] in HANDLED_INTENTS
+    row = QuestionLog(
+        day=day or utcnow().date(),
+        language=language,
+        text_redacted=clean,
+        normalized=normalize_question(clean),
+        intent=intent,
+        confidence=confidence,
+        answered=answered,
+        topic=topic,
+        content_key=content_key,
+    )
+    session.add(row)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionCount:
+    question: str
+    language: str
+    topic: str
+    count: int
+
+
+def top_questions(
+    session: Session,
+    *,
+    unanswered: bool = False,
+    language: str | None = None,
+    topic: str | None = None,
+    limit: int = 20,
+) -> list[QuestionCount]:
+    """The most frequent (redacted) questions, optionally only unanswered ones, by language and topic."""
+    query = select(
+        QuestionLog.normalized,
+        QuestionLog.language,
+        QuestionLog.topic,
+        func.count().label("n"),
+        func.min(QuestionLog.text_redacted),
+    ).where(QuestionLog.intent.is_(None) | ~QuestionLog.intent.in_(["greet", "goodbye", "thanks"]))
+    if unanswered:
+        query = query.where(QuestionLog.answered.is_(False))
+    if language:
+        query = query.where(QuestionLog.language == language)
+    if topic:
+        query = query.where(QuestionLog.topic == topic)
+    query = (
+        query.group_by(QuestionLog.normalized, QuestionLog.language, QuestionLog.topic)
+        .order_by(func.count().desc(), QuestionLog.normalized)
+        .limit(limit)
+    )
+    return [
+        QuestionCount(question=row[4], language=row[1], topic=row[2], count=row[3])
+        for row in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCount:
+    content_key: str
+    language: str
+    topic: str
+    count: int
+
+
+def top_items(
+    session: Session, *, language: str | None = None, topic: str | None = None, limit: int = 20
+) -> list[AnswerCount]:
+    """Which factual answers were given most often, by language: what people need to know."""
+    query = select(QuestionLog.content_key, QuestionLog.language, QuestionLog.topic, func.count()).where(
+        QuestionLog.topic != "other", QuestionLog.content_key.is_not(None)
+    )
+    if language:
+        query = query.where(QuestionLog.language == language)
+    if topic:
+        query = query.where(QuestionLog.topic == topic)
+    query = (
+        query.group_by(QuestionLog.content_key, QuestionLog.language, QuestionLog.topic)
+        .order_by(func.count().desc(), QuestionLog.content_key)
+        .limit(limit)
+    )
+    return [AnswerCount(str(r[0]), r[1], r[2], r[3]) for r in session.execute(query)]

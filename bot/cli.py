@@ -1,0 +1,233 @@
+"""``lotse``: the single command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT, get_settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _endpoints_file() -> Path:
+    return Path(os.environ.get("LOTSE_ENDPOINTS_FILE") or PROJECT_ROOT / "var" / "endpoints.yml")
+
+
+# ---------------------------------------------------------------------- set-up and processes
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Apply database migrations (the only way tables are created)."""
+    from alembic import command
+    from alembic.config import Config
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["url"] = settings.database_url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Migrate, seed the content store, write Rasa's endpoint file: everything ``make run`` needs."""
+    from bot.content.service import seed
+    from bot.db import session_scope
+    from bot.rasa_config import write_endpoints
+
+    settings = get_settings()
+    cmd_migrate(args)
+    with session_scope(settings.database_url) as session:
+        report = seed(session)
+    if settings.rasa_tracker_url.startswith("sqlite:///"):
+        Path(settings.rasa_tracker_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    write_endpoints(settings, _endpoints_file())
+    print(
+        f"database ready; content: {report.items_created} new items, "
+        f"{report.translations_created} new texts; endpoints: {_endpoints_file()}"
+    )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one process of the stack in the foreground (used by the Procfile)."""
+    from bot.rasa_config import actions_command, rasa_command, rasa_env, write_endpoints
+
+    settings = get_settings()
+    if args.process == "app":
+        import uvicorn
+
+        from bot.logging import configure_logging
+        from bot.web.app import create_app
+
+        configure_logging()
+        uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port, log_level="warning")
+        return 0
+    if args.process == "rasa":
+        argv = rasa_command(settings, write_endpoints(settings, _endpoints_file()))
+    else:
+        argv = actions_command(settings)
+    os.chdir(PROJECT_ROOT)
+    os.execve(argv[0], argv, rasa_env(settings))  # noqa: S606 - replaces this process by design
+
+
+# ---------------------------------------------------------------------- content
+
+
+def cmd_content(args: argparse.Namespace) -> int:
+    """Seed, show or change content."""
+    from bot.content.domain import write_domain_responses
+    from bot.content.render import render
+    from bot.content.service import seed, set_text
+    from bot.db import session_scope
+
+    settings = get_settings()
+    if args.action == "domain":
+        print("written" if write_domain_responses() else "unchanged")
+        return 0
+    with session_scope(settings.database_url) as session:
+        if args.action == "seed":
+            report = seed(session, update_texts=args.update)
+            print(
+                f"{report.items_created} items created, {report.items_updated} updated, "
+                f"{report.translations_created} texts added"
+            )
+        elif args.action == "show":
+            print(render(session, key=args.key, language=args.language).text)
+        elif args.action == "set":
+            text = sys.stdin.read() if args.text == "-" else args.text
+            row = set_text(
+                session, key=args.key, language=args.language, text=text, origin="cli", minor_edit=args.minor
+            )
+            print(f"{args.key} [{args.language}] is now version {row.version}")
+    return 0
+
+
+# ---------------------------------------------------------------------- analytics
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    """The most frequent questions and the most frequent unanswered ones."""
+    from bot.analytics.service import top_items, top_questions
+    from bot.db import session_scope
+
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        items = top_items(session, language=args.language, topic=args.topic, limit=args.limit)
+        asked = top_questions(session, language=args.language, topic=args.topic, limit=args.limit)
+        unanswered = top_questions(
+            session, unanswered=True, language=args.language, topic=args.topic, limit=args.limit
+        )
+    if args.json:
+        result = {
+            "answers": [asdict(i) for i in items],
+            "questions": [asdict(q) for q in asked],
+            "unanswered": [asdict(q) for q in unanswered],
+        }
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print("Most asked (by the answer given):")
+    for i in items:
+        print(f"  {i.count:5d}  {i.language:3s} {i.topic:22s} {i.content_key}")
+    print("\nMost frequent questions (redacted):")
+    for q in asked:
+        print(f"  {q.count:5d}  {q.language:3s} {q.topic:22s} {q.question}")
+    print("\nMost frequent unanswered questions (redacted):")
+    for q in unanswered:
+        print(f"  {q.count:5d}  {q.language:3s} {q.topic:22s} {q.question}")
+    return 0
+
+
+# ---------------------------------------------------------------------- talking and measuring
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Chat with Lotse in the terminal (through the running app)."""
+    from bot.terminal_chat import chat
+
+    return chat(args.url or get_settings().app_url, language=args.language)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Measure understanding on a JSONL evaluation set."""
+    from bot.evaluation import main as eval_main
+
+    return eval_main(Path(args.data), as_json=args.json, url=args.url)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Latency and throughput of the full path against bare Rasa."""
+    from bot.bench import main as bench_main
+
+    return bench_main(conversations=args.conversations, messages=args.messages, as_json=args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lotse", description="Lotse guidance assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(func=cmd_migrate)
+    sub.add_parser("prepare", help=cmd_prepare.__doc__).set_defaults(func=cmd_prepare)
+    run = sub.add_parser("run", help=cmd_run.__doc__)
+    run.add_argument("process", choices=["app", "rasa", "actions"])
+    run.set_defaults(func=cmd_run)
+
+    content = sub.add_parser("content", help=cmd_content.__doc__)
+    csub = content.add_subparsers(dest="action", required=True)
+    s = csub.add_parser("seed", help="load translations/ into the store (missing texts only)")
+    s.add_argument("--update", action="store_true", help="also add file texts that differ as new versions")
+    csub.add_parser("domain", help="regenerate assistant/domain/responses.yml from the catalogue")
+    show = csub.add_parser("show", help="print a rendered answer")
+    show.add_argument("key")
+    show.add_argument("language")
+    st = csub.add_parser("set", help="store a new version of a text ('-' reads stdin)")
+    st.add_argument("key")
+    st.add_argument("language")
+    st.add_argument("text")
+    st.add_argument("--minor", action="store_true", help="mark as a minor edit")
+    content.set_defaults(func=cmd_content)
+
+    questions = sub.add_parser("questions", help=cmd_questions.__doc__)
+    qsub = questions.add_subparsers(dest="action", required=True)
+    top = qsub.add_parser("top", help="most frequent and most frequent unanswered questions")
+    top.add_argument("--language")
+    top.add_argument("--topic")
+    top.add_argument("--limit", type=int, default=15)
+    top.add_argument("--json", action="store_true")
+    questions.set_defaults(func=cmd_questions)
+
+    chat = sub.add_parser("chat", help=cmd_chat.__doc__)
+    chat.add_argument("--url", help="app URL (default: LOTSE_APP_URL)")
+    chat.add_argument("--language", help="start in this language")
+    chat.set_defaults(func=cmd_chat)
+
+    ev = sub.add_parser("eval", help=cmd_eval.__doc__)
+    ev.add_argument("--data", required=True)
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--url", help="use an already running app instead of starting a stack")
+    ev.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help=cmd_bench.__doc__)
+    bench.add_argument("--conversations", type=int, default=20)
+    bench.add_argument("--messages", type=int, default=10)
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.func
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""Lotse's configuration: one pydantic-settings class, read from ``LOTSE_*`` variables and ``.env``.
+
+Secrets have working defaults only when ``LOTSE_ENV=development`` (the default, so ``make run``
+works on a fresh machine). In ``test`` and ``production`` a missing or development-default secret
+is an error at start-up.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_DEV_SECRETS = {
+    "internal_token": "dev-internal-token-change-me",
+    "rasa_token": "dev-rasa-token-change-me",
+    "pseudonym_key": "dev-pseudonym-key-change-me",
+    "admin_token": "dev-admin-token-change-me",
+}
+
+
+class Settings(BaseSettings):
+    """All configuration of the app, the CLI and the generated Rasa endpoint file."""
+
+    model_config = SettingsConfigDict(env_prefix="LOTSE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'lotse.db'}",
+        description="SQLAlchemy URL of the app database (SQLite by default, PostgreSQL in production).",
+    )
+    rasa_tracker_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.db'}",
+        description="SQL database of Rasa's tracker store (sqlite:///PATH or postgresql://USER:PW@HOST:PORT/DB).",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL for Rasa's lock store when several Rasa instances run."
+    )
+
+    app_host: str = "127.0.0.1"
+    app_port: int = 8000
+    app_url: str = Field(default="", description="URL Rasa and the action server use to reach the app.")
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    rasa_timeout_s: float = 30.0
+
+    rasa_token: SecretStr | None = Field(default=None, description="Token of Rasa's HTTP API.")
+    internal_token: SecretStr | None = Field(
+        default=None,
+        description="Shared secret for Rasa's NLG calls and the action server's calls to the app.",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="Key of the keyed hash that turns channel user ids into pseudonyms."
+    )
+
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token of the admin API until staff accounts exist."
+    )
+
+    default_language: str = "de"
+    max_message_chars: int = Field(default=2000, description="Longer messages are cut before NLU.")
+    retry_interval_s: float = Field(default=5.0, description="How often unanswered messages are retried.")
+    unavailable_handover_s: float = Field(
+        default=900.0, description="After this long without Rasa a waiting message is handed to a person."
+    )
+    handover_reply_hours: str = Field(
+        default="Mo-Fr 8-16", description="Office hours shown in handover messages (informational)."
+    )
+
+    @model_validator(mode="after")
+    def _secrets(self) -> Settings:
+        for name, dev_value in _DEV_SECRETS.items():
+            value: SecretStr | None = getattr(self, name)
+            if self.env == "development":
+                if value is None:
+                    setattr(self, name, SecretStr(dev_value))
+                continue
+            if value is None or value.get_secret_value() in ("", dev_value):
+                raise ValueError(
+                    f"LOTSE_{name.upper()} must be set to a real secret when LOTSE_ENV={self.env}"
+                )
+            if len(value.get_secret_value()) < 16:
+                raise ValueError(f"LOTSE_{name.upper()} must be at least 16 characters long")
+        if not self.app_url:
+            self.app_url = f"http://{self.app_host}:{self.app_port}"
+        return self
+
+    def secret(self, name: Literal["internal_token", "rasa_token", "pseudonym_key", "admin_token"]) -> str:
+        """Return a secret's value (always set after validation)."""
+        value: SecretStr | None = getattr(self, name)
+        if value is None:  # pragma: no cover - the validator fills or rejects
+            raise RuntimeError(f"{name} is not configured")
+        return value.get_secret_value()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once."""
+    return Settings()

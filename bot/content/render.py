@@ -1,0 +1,116 @@
+"""Turn a content key into the reply a person sees: text, sources, "as of" date, disclaimer, buttons."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.content.models import ContentKind
+from bot.content.service import ResolvedText, resolve
+from bot.language.languages import LANGUAGES
+
+TOPICS = ("family_reunification", "asylum_appeal", "housing", "education", "naturalization")
+
+
+@dataclass(slots=True)
+class Reply:
+    """One message of the assistant, channel-neutral."""
+
+    key: str
+    text: str
+    language: str
+    topic: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    machine_translated: bool = False
+    fallback_language: bool = False
+
+    def as_payload(self) -> dict[str, Any]:
+        """JSON-safe form, as carried in Rasa's ``custom`` message and stored with the message."""
+        return {
+            "key": self.key,
+            "text": self.text,
+            "language": self.language,
+            "topic": self.topic,
+            "buttons": self.buttons,
+            "machine_translated": self.machine_translated,
+            "fallback_language": self.fallback_language,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Reply:
+        return cls(
+            key=str(data["key"]),
+            text=str(data["text"]),
+            language=str(data["language"]),
+            topic=str(data.get("topic") or "other"),
+            buttons=[
+                {"title": str(b["title"]), "payload": str(b["payload"])} for b in data.get("buttons") or []
+            ],
+            machine_translated=bool(data.get("machine_translated")),
+            fallback_language=bool(data.get("fallback_language")),
+        )
+
+
+def _label(session: Session, key: str, language: str) -> str:
+    resolved = resolve(session, key=key, language=language)
+    return resolved.text if resolved else key
+
+
+def _buttons(session: Session, key: str, language: str) -> list[dict[str, str]]:
+    if key == "utter_menu":
+        buttons = [
+            {
+                "title": _label(session, f"meta_topic_{topic}", language),
+                "payload": "/choose_topic" + json.dumps({"topic": topic}, separators=(",", ":")),
+            }
+            for topic in TOPICS
+        ]
+        buttons.append({"title": _label(session, "meta_button_human", language), "payload": "/request_human"})
+        return buttons
+    if key == "utter_choose_language":
+        return [
+            {
+                "title": lang.native_name,
+                "payload": "/choose_language" + json.dumps({"language": code}, separators=(",", ":")),
+            }
+            for code, lang in LANGUAGES.items()
+        ]
+    if key.startswith("utter_topic_") or key == "utter_default":
+        return [{"title": _label(session, "meta_button_menu", language), "payload": "/help_menu"}]
+    return []
+
+
+def _footer(session: Session, resolved: ResolvedText, language: str) -> str:
+    sources = "; ".join(resolved.sources)
+    disclaimer_key = "meta_disclaimer_appeal" if resolved.topic == "asylum_appeal" else "meta_disclaimer"
+    lines = [
+        f"{_label(session, 'meta_sources', language)}: {sources}",
+        f"{_label(session, 'meta_as_of', language)}: {resolved.as_of.isoformat()}",
+        "",
+        _label(session, disclaimer_key, language),
+    ]
+    return "\n".join(lines)
+
+
+def render(session: Session, *, key: str, language: str) -> Reply:
+    """The reply for ``key`` in ``language``; an unknown key yields the generic fallback text."""
+    resolved = resolve(session, key=key, language=language)
+    if resolved is None:
+        resolved = resolve(session, key="utter_default", language=language)
+        if resolved is None:
+            raise LookupError("content store is empty: run `lotse content seed`")
+    text = resolved.text
+    if resolved.kind == ContentKind.FAQ:
+        text = f"{text}\n\n{_footer(session, resolved, language)}"
+    return Reply(
+        key=resolved.key,
+        text=text,
+        language=resolved.language,
+        topic=resolved.topic if resolved.kind == ContentKind.FAQ else "other",
+        buttons=_buttons(session, resolved.key, language),
+        machine_translated=resolved.machine_translated,
+        fallback_language=resolved.fallback,
+    )

@@ -1,0 +1,58 @@
+"""Handovers: a conversation that a person (caseworker) must take over."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, UTCDateTime, utcnow
+
+
+class HandoverReason(enum.StrEnum):
+    REQUESTED = "requested"
+    LOW_CONFIDENCE = "low_confidence"
+    CRISIS = "crisis"
+    INDIVIDUAL = "individual"
+    UNAVAILABLE = "unavailable"
+
+
+class Urgency(enum.IntEnum):
+    """Lower sorts first in a queue."""
+
+    CRITICAL = 0
+    HIGH = 1
+    NORMAL = 2
+
+
+class HandoverStatus(enum.StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+class Handover(Base):
+    """What the caseworker inbox needs: reason, topic, urgency, language and the conversation so far."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[HandoverReason] = mapped_column(Enum(HandoverReason, native_enum=False, length=32))
+    topic: Mapped[str | None] = mapped_column(String(32), default=None)
+    urgency: Mapped[int] = mapped_column(Integer, default=Urgency.NORMAL)
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[HandoverStatus] = mapped_column(
+        Enum(HandoverStatus, native_enum=False, length=16), default=HandoverStatus.OPEN
+    )
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, doc="The conversation so far at handover time (direction, text, language, time)."
+    )
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, doc="What the assistant collected.")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

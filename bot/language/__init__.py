@@ -1,0 +1,1 @@
+"""Languages Lotse speaks, and offline language identification."""

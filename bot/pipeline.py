@@ -1,0 +1,427 @@
+"""The message path every channel uses: store, detect language, ask Rasa, store the answer.
+
+Guarantees:
+
+* an incoming message is committed before anything else happens, unique per
+  (conversation, channel message id), so a channel's duplicate delivery is answered once;
+* processing is claimed with a conditional UPDATE, so two workers never process the same message;
+* if Rasa is unavailable the person is told so once, the message stays ``deferred`` and
+  :meth:`Assistant.retry_pending` answers it later (or hands it to a person after a while);
+* if the app dies after Rasa processed a message but before the answer was stored, the answer is
+  recovered from Rasa's tracker instead of processing the message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import unicodedata
+import weakref
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.analytics.service import record_question
+from bot.config import Settings
+from bot.content.render import Reply, render
+from bot.conversations.models import (
+    Conversation,
+    ConversationState,
+    Direction,
+    LanguageSource,
+    Message,
+    MessageStatus,
+)
+from bot.conversations.pseudonym import pseudonymize
+from bot.db import utcnow
+from bot.handover.models import HandoverReason
+from bot.handover.service import create_handover
+from bot.language.detect import detect
+from bot.language.languages import normalise_code
+from bot.rasa_client import RasaClient, RasaUnavailable, replies_after_message
+
+log = logging.getLogger(__name__)
+
+RECEIVED_GRACE_S = 10.0
+"""A stored message not yet claimed after this long was left behind by a process that died."""
+
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u2028\u2029\ufeff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A message as a channel received it."""
+
+    channel: str
+    user_id: str
+    text: str
+    external_id: str | None = None
+    language_hint: str | None = None
+    address: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one incoming message."""
+
+    conversation: str
+    message_id: int
+    replies: list[Reply] = field(default_factory=list)
+    reply_ids: list[int] = field(default_factory=list)
+    duplicate: bool = False
+    status: MessageStatus = MessageStatus.ANSWERED
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Normalise what goes to NLU: NFC, no control or zero-width characters, bounded length."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:limit]
+
+
+def storable(text: str) -> str:
+    """The text as stored: everything kept, except NUL, which PostgreSQL cannot store (U+FFFD instead)."""
+    return text.replace("\x00", "\ufffd")
+
+
+class Assistant:
+    """Channel-neutral entry point; one per process."""
+
+    def __init__(self, *, settings: Settings, sessions: sessionmaker[Session], rasa: RasaClient) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.rasa = rasa
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # ------------------------------------------------------------------ storing
+
+    def conversation_for(self, *, channel: str, user_id: str, language_hint: str | None = None) -> str:
+        """Pseudonym of the (possibly new) conversation of ``user_id`` on ``channel``."""
+        pseudonym = pseudonymize(self.settings.secret("pseudonym_key"), channel, user_id)
+        with self.sessions.begin() as session:
+            self._get_or_create(session, pseudonym, channel, language_hint, None)
+        return pseudonym
+
+    def _get_or_create(
+        self, session: Session, pseudonym: str, channel: str, hint: str | None, address: str | None
+    ) -> Conversation:
+        conv = session.scalar(select(Conversation).where(Conversation.pseudonym == pseudonym))
+        if conv is not None:
+            if address and conv.channel_address != address:
+                conv.channel_address = address
+            return conv
+        language = normalise_code(hint) or self.settings.default_language
+        conv = Conversation(pseudonym=pseudonym, channel=channel, channel_address=address, language=language)
+        try:
+            with session.begin_nested():
+                session.add(conv)
+        except IntegrityError:  # created concurrently by another request
+            conv = session.scalars(select(Conversation).where(Conversation.pseudonym == pseudonym)).one()
+        return conv
+
+    def store(self, incoming: Incoming) -> tuple[Outcome, bool]:
+        """Commit the incoming message; return (outcome, is_new). A duplicate returns the stored one."""
+        pseudonym = pseudonymize(self.settings.secret("pseudonym_key"), incoming.channel, incoming.user_id)
+        with self.sessions.begin() as session:
+            conv = self._get_or_create(
+                session, pseudonym, incoming.channel, incoming.language_hint, incoming.address
+            )
+            if incoming.external_id is not None:
+                existing = session.scalar(
+                    select(Message).where(
+                        Message.conversation_id == conv.id,
+                        Message.direction == Direction.IN,
+                        Message.external_id == incoming.external_id,
+                    )
+                )
+                if existing is not None:
+                    return self._outcome(session, existing, duplicate=True), False
+            msg = Message(
+                conversation_id=conv.id,
+                direction=Direction.IN,
+                external_id=incoming.external_id,
+                text=storable(incoming.text),
+                status=MessageStatus.RECEIVED,
+                payload={"hint": incoming.language_hint} if incoming.language_hint else None,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(msg)
+            except IntegrityError:  # the same delivery raced us
+                existing = session.scalars(
+                    select(Message).where(
+                        Message.conversation_id == conv.id,
+                        Message.direction == Direction.IN,
+                        Message.external_id == incoming.external_id,
+                    )
+                ).one()
+                return self._outcome(session, existing, duplicate=True), False
+            conv.last_activity_at = utcnow()
+            return Outcome(conversation=pseudonym, message_id=msg.id, status=MessageStatus.RECEIVED), True
+
+    @staticmethod
+    def _outcome(session: Session, msg: Message, *, duplicate: bool) -> Outcome:
+        replies = session.scalars(
+            select(Message)
+            .where(Message.reply_to_id == msg.id, Message.direction == Direction.OUT)
+            .order_by(Message.id)
+        ).all()
+        return Outcome(
+            conversation=msg.conversation.pseudonym,
+            message_id=msg.id,
+            replies=[Reply.from_payload(r.payload) for r in replies if r.payload],
+            reply_ids=[r.id for r in replies],
+            duplicate=duplicate,
+            status=msg.status,
+        )
+
+    # ------------------------------------------------------------------ processing
+
+    async def handle(self, incoming: Incoming) -> Outcome:
+        """Store and process one incoming message; safe to call again with the same message."""
+        outcome, is_new = self.store(incoming)
+        if not is_new:
+            return outcome
+        return await self.process(outcome.message_id)
+
+    def _lock(self, pseudonym: str) -> asyncio.Lock:
+        lock = self._locks.get(pseudonym)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[pseudonym] = lock
+        return lock
+
+    def _claim(self, message_id: int, *, allow_stale: bool = False) -> bool:
+        """Atomically move a message to ``processing``; False if another worker has it or it is done."""
+        claimable = [MessageStatus.RECEIVED, MessageStatus.DEFERRED]
+        condition: ColumnElement[bool] = Message.status.in_(claimable)
+        if allow_stale:
+            stale_before = utcnow() - timedelta(seconds=self.settings.rasa_timeout_s * 2)
+            condition = or_(
+                condition, (Message.status == MessageStatus.PROCESSING) & (Message.updated_at < stale_before)
+            )
+        with self.sessions.begin() as session:
+            result = session.execute(
+                update(Message)
+                .where(Message.id == message_id, condition)
+                .values(status=MessageStatus.PROCESSING, attempts=Message.attempts + 1, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def process(self, message_id: int, *, recovering: bool = False) -> Outcome:
+        """Process a stored message once; returns its outcome (also when someone else handled it)."""
+        with self.sessions() as session:
+            pseudonym = session.scalars(
+                select(Conversation.pseudonym).join(Message).where(Message.id == message_id)
+            ).one()
+        async with self._lock(pseudonym):
+            if not self._claim(message_id, allow_stale=recovering):
+                with self.sessions() as session:
+                    return self._outcome(session, session.get_one(Message, message_id), duplicate=True)
+            try:
+                return await self._process_claimed(message_id, pseudonym, recovering=recovering)
+            except Exception:
+                log.exception("processing message failed; it stays deferred for a retry")
+                self._set_status(message_id, MessageStatus.DEFERRED)
+                raise
+
+    def _set_status(self, message_id: int, status: MessageStatus) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Message).where(Message.id == message_id).values(status=status, updated_at=utcnow())
+            )
+
+    async def _process_claimed(self, message_id: int, pseudonym: str, *, recovering: bool) -> Outcome:
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            conv = msg.conversation
+            text = clean_text(msg.text, self.settings.max_message_chars)
+            hint = (msg.payload or {}).get("hint")
+            if text and conv.language_source != LanguageSource.EXPLICIT:
+                found = detect(text, hint=hint, current=conv.language)
+                if found.reliable and found.language and found.language != conv.language:
+                    conv.language, conv.language_source = found.language, LanguageSource.DETECTED
+            msg.language = conv.language
+            language, state, attempts = conv.language, conv.state, msg.attempts
+
+        if not text:
+            return self._answer_locally(message_id, "utter_empty", language, MessageStatus.ANSWERED)
+        if state == ConversationState.HANDOVER:
+            return self._keep_for_human(message_id, language)
+
+        payloads: list[dict[str, Any]] | None = None
+        if recovering or attempts > 1:
+            try:
+                payloads = replies_after_message(await self.rasa.events(sender=pseudonym), message_id)
+            except RasaUnavailable:
+                return self._defer(message_id, language, first=False)
+        if payloads is None:
+            try:
+                raw = await self.rasa.send(
+                    sender=pseudonym,
+                    text=text,
+                    metadata={"lotse_message_id": message_id, "language": language},
+                )
+            except RasaUnavailable as exc:
+                log.warning("Rasa unavailable for message %s: %s", message_id, exc)
+                return self._defer(message_id, language, first=attempts == 1)
+            payloads = [item["custom"]["lotse"] for item in raw if "lotse" in (item.get("custom") or {})]
+        return self._store_answer(message_id, text, payloads)
+
+    def _store_answer(self, message_id: int, text: str, payloads: list[dict[str, Any]]) -> Outcome:
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            replies = [Reply.from_payload(p) for p in payloads]
+            nlu = next((p.get("nlu") for p in payloads if p.get("nlu")), None) or {}
+            msg.intent = nlu.get("intent")
+            msg.confidence = nlu.get("confidence")
+            topic = next((r.topic for r in replies if r.topic != "other"), "other")
+            msg.topic = topic
+            msg.content_key = next((r.key for r in replies), None)
+            msg.status = (
+                MessageStatus.ANSWERED
+                if msg.conversation.state == ConversationState.BOT or replies
+                else MessageStatus.HUMAN
+            )
+            rows = [self._reply_row(msg, reply) for reply in replies]
+            session.add_all(rows)
+            record_question(
+                session,
+                text=text,
+                language=msg.language or msg.conversation.language,
+                intent=msg.intent,
+                confidence=msg.confidence,
+                topic=topic,
+                content_key=msg.content_key,
+            )
+            session.flush()
+            return Outcome(
+                conversation=msg.conversation.pseudonym,
+                message_id=msg.id,
+                replies=replies,
+                reply_ids=[r.id for r in rows],
+                status=msg.status,
+            )
+
+    @staticmethod
+    def _reply_row(msg: Message, reply: Reply) -> Message:
+        return Message(
+            conversation_id=msg.conversation_id,
+            direction=Direction.OUT,
+            text=reply.text,
+            language=reply.language,
+            status=MessageStatus.PENDING,
+            reply_to_id=msg.id,
+            content_key=reply.key,
+            topic=reply.topic,
+            payload=reply.as_payload(),
+        )
+
+    def _answer_locally(self, message_id: int, key: str, language: str, status: MessageStatus) -> Outcome:
+        """Answer without Rasa (empty message, handover, Rasa down) from the content store."""
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            reply = render(session, key=key, language=language)
+            row = self._reply_row(msg, reply)
+            session.add(row)
+            msg.status = status
+            session.flush()
+            return Outcome(
+                conversation=msg.conversation.pseudonym,
+                message_id=msg.id,
+                replies=[reply],
+                reply_ids=[row.id],
+                status=status,
+            )
+
+    def _keep_for_human(self, message_id: int, language: str) -> Outcome:
+        """During a handover the assistant stays silent; the first message gets a short receipt."""
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            earlier = session.scalar(
+                select(Message.id).where(
+                    Message.conversation_id == msg.conversation_id,
+                    Message.direction == Direction.IN,
+                    Message.status == MessageStatus.HUMAN,
+                    Message.id != msg.id,
+                )
+            )
+            if earlier is None:
+                reply = render(session, key="utter_handover_waiting", language=language)
+                row = self._reply_row(msg, reply)
+                session.add(row)
+                msg.status = MessageStatus.HUMAN
+                session.flush()
+                return Outcome(
+                    msg.conversation.pseudonym, msg.id, [reply], [row.id], status=MessageStatus.HUMAN
+                )
+            msg.status = MessageStatus.HUMAN
+            return Outcome(msg.conversation.pseudonym, msg.id, status=MessageStatus.HUMAN)
+
+    def _defer(self, message_id: int, language: str, *, first: bool) -> Outcome:
+        """Rasa is down: keep the message for a retry; tell the person once."""
+        if first:
+            outcome = self._answer_locally(message_id, "utter_unavailable", language, MessageStatus.DEFERRED)
+            outcome.status = MessageStatus.DEFERRED
+            return outcome
+        self._set_status(message_id, MessageStatus.DEFERRED)
+        with self.sessions() as session:
+            pseudonym = session.get_one(Message, message_id).conversation.pseudonym
+        return Outcome(conversation=pseudonym, message_id=message_id, status=MessageStatus.DEFERRED)
+
+    # ------------------------------------------------------------------ recovery
+
+    async def retry_pending(self) -> int:
+        """Answer deferred messages and messages a crashed worker left in ``processing``.
+
+        Messages that waited longer than ``unavailable_handover_s`` are handed to a person instead.
+        Returns how many messages were answered or handed over.
+        """
+        now = utcnow()
+        stale_before = now - timedelta(seconds=self.settings.rasa_timeout_s * 2)
+        unclaimed_before = now - timedelta(seconds=RECEIVED_GRACE_S)
+        give_up_before = now - timedelta(seconds=self.settings.unavailable_handover_s)
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Message.id, Message.created_at)
+                .where(
+                    Message.direction == Direction.IN,
+                    or_(
+                        Message.status == MessageStatus.DEFERRED,
+                        (Message.status == MessageStatus.RECEIVED) & (Message.created_at < unclaimed_before),
+                        (Message.status == MessageStatus.PROCESSING) & (Message.updated_at < stale_before),
+                    ),
+                )
+                .order_by(Message.id)
+                .limit(200)
+            ).all()
+        done = 0
+        for message_id, created_at in rows:
+            try:
+                outcome = await self.process(message_id, recovering=True)
+            except Exception:
+                log.exception("retry of message %s failed", message_id)
+                continue
+            if outcome.status == MessageStatus.DEFERRED and created_at < give_up_before:
+                self._hand_over_unanswered(message_id)
+                done += 1
+            elif outcome.status != MessageStatus.DEFERRED and not outcome.duplicate:
+                done += 1
+        return done
+
+    def _hand_over_unanswered(self, message_id: int) -> None:
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            create_handover(
+                session, conversation=msg.conversation, reason=HandoverReason.UNAVAILABLE, topic=None
+            )
+            msg.status = MessageStatus.HUMAN
+            reply = render(session, key="utter_handover_requested", language=msg.conversation.language)
+            session.add(self._reply_row(msg, reply))

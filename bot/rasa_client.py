@@ -1,0 +1,100 @@
+"""Talking to the Rasa server over HTTP (REST channel and the tracker API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer (down, restarting, loading its model, or an error)."""
+
+
+class RasaClient:
+    """A thin async client; one per process, shared by all conversations."""
+
+    def __init__(self, *, base_url: str, token: str, timeout_s: float) -> None:
+        self._token = token
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout_s, connect=3.0),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """Send one user message through the REST channel; return the bot's messages."""
+        try:
+            response = await self._http.post(
+                "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata}
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+        data = response.json()
+        if not isinstance(data, list):
+            raise RasaUnavailable("Rasa answered with an unexpected body")
+        return data
+
+    async def events(self, *, sender: str) -> list[dict[str, Any]]:
+        """All tracker events of a conversation (used to recover after a crash)."""
+        try:
+            response = await self._http.get(
+                f"/conversations/{sender}/tracker", params={"include_events": "ALL", "token": self._token}
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(str(exc)) from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa tracker API answered HTTP {response.status_code}")
+        events = response.json().get("events") or []
+        return [e for e in events if isinstance(e, dict)]
+
+    async def append_events(self, *, sender: str, events: list[dict[str, Any]]) -> None:
+        """Append events (for example ``{"event": "resume"}``) to a conversation."""
+        try:
+            response = await self._http.post(
+                f"/conversations/{sender}/tracker/events", params={"token": self._token}, json=events
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(str(exc)) from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa tracker API answered HTTP {response.status_code}")
+
+    async def healthy(self) -> bool:
+        """True when Rasa is up and has a model loaded."""
+        try:
+            response = await self._http.get("/status", params={"token": self._token}, timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200 and bool(response.json().get("model_file"))
+
+
+def replies_after_message(events: list[dict[str, Any]], message_id: int) -> list[dict[str, Any]] | None:
+    """The ``custom`` payloads Rasa uttered for our message ``message_id``, or None if Rasa never saw it.
+
+    Used when the app died between Rasa processing a message and storing the answer: the answer is
+    taken from Rasa's tracker instead of asking Rasa again (which would process the message twice).
+    """
+    start = None
+    for index, event in enumerate(events):
+        if (
+            event.get("event") == "user"
+            and (event.get("metadata") or {}).get("lotse_message_id") == message_id
+        ):
+            start = index
+            break
+    if start is None:
+        return None
+    payloads: list[dict[str, Any]] = []
+    for event in events[start + 1 :]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom") or {}
+            if "lotse" in custom:
+                payloads.append(custom["lotse"])
+    return payloads

@@ -1,0 +1,127 @@
+"""Rasa's endpoint file and command lines, derived from Lotse's settings (one source of truth)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.config import PROJECT_ROOT, Settings
+
+RASA_VENV = PROJECT_ROOT / ".venv-rasa"
+MODELS_DIR = PROJECT_ROOT / "models"
+ASSISTANT_DIR = PROJECT_ROOT / "assistant"
+
+
+def tracker_store(url: str) -> dict[str, Any]:
+    """Rasa SQLTrackerStore settings from a SQLAlchemy-style URL."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        return {"type": "SQL", "dialect": "sqlite", "db": url.split(":///", 1)[1]}
+    if parts.scheme.startswith("postgres"):
+        store: dict[str, Any] = {
+            "type": "SQL",
+            "dialect": "postgresql",
+            "url": parts.hostname or "127.0.0.1",
+            "port": parts.port or 5432,
+            "db": parts.path.lstrip("/") or "rasa",
+            "username": parts.username or "postgres",
+        }
+        if parts.password:
+            store["password"] = parts.password
+        return store
+    raise ValueError(f"unsupported tracker store URL scheme {parts.scheme!r}")
+
+
+def endpoints(settings: Settings) -> dict[str, Any]:
+    """The content of Rasa's endpoints.yml."""
+    data: dict[str, Any] = {
+        "nlg": {"url": f"{settings.app_url}/nlg", "token": settings.secret("internal_token")},
+        "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
+        "tracker_store": tracker_store(settings.rasa_tracker_url),
+    }
+    if settings.redis_url:
+        parts = urlsplit(settings.redis_url)
+        lock: dict[str, Any] = {
+            "type": "redis",
+            "url": parts.hostname or "127.0.0.1",
+            "port": parts.port or 6379,
+            "db": int(parts.path.lstrip("/") or 0),
+            "key_prefix": "lotse",
+        }
+        if parts.password:
+            lock["password"] = parts.password
+        data["lock_store"] = lock
+    return data
+
+
+def write_endpoints(settings: Settings, path: Path) -> Path:
+    """Write endpoints.yml (it holds the internal token, so only the owner may read it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def latest_model() -> Path | None:
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def rasa_command(settings: Settings, endpoints_file: Path) -> list[str]:
+    """Command line of the Rasa server."""
+    model = latest_model()
+    if model is None:
+        raise FileNotFoundError("no trained model in models/: run `make train`")
+    return [
+        str(RASA_VENV / "bin" / "rasa"),
+        "run",
+        "--enable-api",
+        "--auth-token",
+        settings.secret("rasa_token"),
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints_file),
+        "--credentials",
+        str(ASSISTANT_DIR / "credentials.yml"),
+        "--interface",
+        urlsplit(settings.rasa_url).hostname or "127.0.0.1",
+        "--port",
+        str(settings.rasa_port),
+        "--response-timeout",
+        str(int(settings.rasa_timeout_s)),
+    ]
+
+
+def actions_command(settings: Settings) -> list[str]:
+    """Command line of the Rasa SDK action server."""
+    return [
+        str(RASA_VENV / "bin" / "rasa"),
+        "run",
+        "actions",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.action_port),
+    ]
+
+
+def rasa_env(settings: Settings) -> dict[str, str]:
+    """Environment for Rasa and the action server (the action server needs the app URL and token)."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "LOTSE_APP_URL": settings.app_url,
+            "LOTSE_INTERNAL_TOKEN": settings.secret("internal_token"),
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "MPLCONFIGDIR": str(PROJECT_ROOT / "var" / "mpl"),
+        }
+    )
+    return env

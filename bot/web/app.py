@@ -1,0 +1,67 @@
+"""The Lotse app: web chat, Rasa's NLG endpoint, the action server's internal API, admin API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from admin_api.router import router as admin_router
+from bot.config import Settings, get_settings
+from bot.db import session_factory
+from bot.pipeline import Assistant
+from bot.rasa_client import RasaClient
+from bot.web import chat, internal, nlg
+
+log = logging.getLogger(__name__)
+
+
+async def _retry_loop(assistant: Assistant, interval_s: float) -> None:
+    """Answer messages that were stored but not answered (Rasa down, or a crash mid-way)."""
+    while True:
+        try:
+            done = await assistant.retry_pending()
+            if done:
+                log.info("answered %d waiting message(s)", done)
+        except Exception:
+            log.exception("retry loop failed; trying again")
+        await asyncio.sleep(interval_s)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; nothing connects until the lifespan starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rasa = RasaClient(
+            base_url=settings.rasa_url, token=settings.secret("rasa_token"), timeout_s=settings.rasa_timeout_s
+        )
+        assistant = Assistant(settings=settings, sessions=session_factory(settings.database_url), rasa=rasa)
+        app.state.settings = settings
+        app.state.assistant = assistant
+        retry = asyncio.create_task(_retry_loop(assistant, settings.retry_interval_s))
+        try:
+            yield
+        finally:
+            retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retry
+            await rasa.aclose()
+
+    app = FastAPI(title="Lotse", version="0.1.0", lifespan=lifespan)
+    app.include_router(chat.router)
+    app.include_router(nlg.router)
+    app.include_router(internal.router)
+    app.include_router(admin_router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, object]:
+        """Liveness, and whether Rasa answers."""
+        return {"ok": True, "rasa": await app.state.assistant.rasa.healthy()}
+
+    return app

@@ -1,0 +1,133 @@
+"""The local chat channel: a minimal web page and the JSON API that `lotse chat`, `lotse eval` and
+`lotse bench` use. It goes through exactly the same path as any other channel."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot.conversations.models import Conversation, Direction, Message
+from bot.conversations.pseudonym import pseudonymize
+from bot.language.languages import LANGUAGES
+from bot.pipeline import Incoming
+from bot.web.dependencies import AssistantDep, SessionDep, SettingsDep
+
+CHANNEL = "web"
+MAX_TEXT_CHARS = 20_000
+
+router = APIRouter(tags=["chat"])
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class SessionIn(BaseModel):
+    language_hint: str | None = Field(default=None, max_length=16)
+
+
+class SessionOut(BaseModel):
+    session: str
+    conversation: str
+
+
+class MessageIn(BaseModel):
+    session: str = Field(min_length=16, max_length=128)
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    client_id: str | None = Field(default=None, max_length=128, description="Makes a resend idempotent.")
+    language_hint: str | None = Field(default=None, max_length=16)
+
+
+class ReplyOut(BaseModel):
+    id: int
+    text: str
+    buttons: list[dict[str, str]]
+    key: str | None
+    topic: str | None
+    language: str | None
+    machine_translated: bool
+
+
+class MessageOut(BaseModel):
+    conversation: str
+    message_id: int
+    status: str
+    duplicate: bool
+    replies: list[ReplyOut]
+
+
+def _reply_out(row_id: int, payload: dict[str, Any]) -> ReplyOut:
+    return ReplyOut(
+        id=row_id,
+        text=str(payload.get("text", "")),
+        buttons=list(payload.get("buttons") or []),
+        key=payload.get("key"),
+        topic=payload.get("topic"),
+        language=payload.get("language"),
+        machine_translated=bool(payload.get("machine_translated")),
+    )
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def page(request: Request) -> HTMLResponse:
+    """The web chat page."""
+    return templates.TemplateResponse(request, "chat.html", {"languages": LANGUAGES})
+
+
+@router.post("/api/chat/sessions")
+def create_session(
+    body: SessionIn,
+    assistant: AssistantDep,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> SessionOut:
+    """Start a conversation; the returned token is the only key to it."""
+    token = secrets.token_urlsafe(24)
+    hint = body.language_hint or (accept_language.split(",")[0] if accept_language else None)
+    pseudonym = assistant.conversation_for(channel=CHANNEL, user_id=token, language_hint=hint)
+    return SessionOut(session=token, conversation=pseudonym)
+
+
+@router.post("/api/chat/messages")
+async def post_message(body: MessageIn, assistant: AssistantDep) -> MessageOut:
+    """Store, process and answer one message."""
+    outcome = await assistant.handle(
+        Incoming(
+            channel=CHANNEL,
+            user_id=body.session,
+            text=body.text,
+            external_id=body.client_id,
+            language_hint=body.language_hint,
+        )
+    )
+    return MessageOut(
+        conversation=outcome.conversation,
+        message_id=outcome.message_id,
+        status=outcome.status.value,
+        duplicate=outcome.duplicate,
+        replies=[
+            _reply_out(i, r.as_payload()) for i, r in zip(outcome.reply_ids, outcome.replies, strict=True)
+        ],
+    )
+
+
+@router.get("/api/chat/messages")
+def list_replies(
+    session: Annotated[str, Query(min_length=16, max_length=128)],
+    db: SessionDep,
+    settings: SettingsDep,
+    after: int = 0,
+) -> list[ReplyOut]:
+    """Replies after ``after`` (answers that arrived later, e.g. once the assistant was back)."""
+    pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
+    rows = db.scalars(
+        select(Message)
+        .join(Conversation)
+        .where(Conversation.pseudonym == pseudonym, Message.direction == Direction.OUT, Message.id > after)
+        .order_by(Message.id)
+        .limit(100)
+    ).all()
+    return [_reply_out(r.id, r.payload or {"text": r.text}) for r in rows]

@@ -1,0 +1,52 @@
+"""FastAPI dependencies shared by the routers."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.pipeline import Assistant
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_assistant(request: Request) -> Assistant:
+    assistant: Assistant = request.app.state.assistant
+    return assistant
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request, committed when the handler returns without error."""
+    assistant: Assistant = request.app.state.assistant
+    with assistant.sessions.begin() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def require_internal(
+    settings: SettingsDep,
+    token: Annotated[str | None, Query(include_in_schema=False)] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+) -> None:
+    """Calls from Rasa (NLG, ``?token=``) and the action server (bearer) carry the internal token."""
+    given = token or (credentials.credentials if credentials else "")
+    if not hmac.compare_digest(given.encode(), settings.secret("internal_token").encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid internal token")
+
+
+InternalAuth = Depends(require_internal)

@@ -1,0 +1,70 @@
+"""Endpoints the Rasa action server calls: handovers and language changes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from bot.conversations.models import Conversation, LanguageSource
+from bot.handover.models import HandoverReason
+from bot.handover.service import create_handover
+from bot.language.languages import LANGUAGES, normalise_code
+from bot.web.dependencies import InternalAuth, SessionDep
+
+router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[InternalAuth])
+
+
+class HandoverIn(BaseModel):
+    sender_id: str
+    reason: HandoverReason
+    topic: str | None = None
+    intent: str | None = None
+
+
+class HandoverOut(BaseModel):
+    id: int
+    urgency: int
+    language: str
+
+
+class LanguageIn(BaseModel):
+    language: str
+
+
+class LanguageOut(BaseModel):
+    language: str
+
+
+def _conversation(session: SessionDep, sender_id: str) -> Conversation:
+    conv = session.scalar(select(Conversation).where(Conversation.pseudonym == sender_id))
+    if conv is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown conversation")
+    return conv
+
+
+@router.post("/handovers", status_code=status.HTTP_201_CREATED)
+def post_handover(body: HandoverIn, session: SessionDep) -> HandoverOut:
+    """Store a handover and mark the conversation as handed over (Rasa pauses it itself)."""
+    conv = _conversation(session, body.sender_id)
+    handover = create_handover(
+        session,
+        conversation=conv,
+        reason=body.reason,
+        topic=body.topic,
+        facts={"last_intent": body.intent} if body.intent else None,
+    )
+    return HandoverOut(id=handover.id, urgency=handover.urgency, language=handover.language)
+
+
+@router.put("/conversations/{sender_id}/language")
+def put_language(sender_id: str, body: LanguageIn, session: SessionDep) -> LanguageOut:
+    """The person chose a language: it wins over detection from now on."""
+    code = normalise_code(body.language)
+    if code is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unsupported language; one of {', '.join(LANGUAGES)}"
+        )
+    conv = _conversation(session, sender_id)
+    conv.language, conv.language_source = code, LanguageSource.EXPLICIT
+    return LanguageOut(language=code)

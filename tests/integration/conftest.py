@@ -1,0 +1,90 @@
+"""The real stack: trained model, Rasa server, Rasa SDK action server and the app, on free ports."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from bot.db import make_engine
+from bot.rasa_config import latest_model
+from bot.stack import Stack
+
+ADMIN_TOKEN = "dev-admin-token-change-me"
+RASA_TOKEN = "dev-rasa-token-change-me"
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    if latest_model() is None:
+        pytest.fail("no trained model: run `make train` (make test does)")
+    with Stack.create() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def stack_db(stack: Stack) -> Iterator[Engine]:
+    engine = make_engine(stack.env["LOTSE_DATABASE_URL"])
+    yield engine
+    engine.dispose()
+
+
+class Person:
+    """Someone using the web chat channel."""
+
+    def __init__(self, stack: Stack, language_hint: str | None = None) -> None:
+        self.http = httpx.Client(base_url=stack.app_url, timeout=90)
+        body = (
+            self.http.post("/api/chat/sessions", json={"language_hint": language_hint})
+            .raise_for_status()
+            .json()
+        )
+        self.session: str = body["session"]
+        self.conversation: str = body["conversation"]
+
+    def say(self, text: str, client_id: str | None = None) -> dict[str, Any]:
+        response = self.http.post(
+            "/api/chat/messages",
+            json={"session": self.session, "text": text, "client_id": client_id or str(uuid.uuid4())},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def later(self, after: int = 0) -> list[dict[str, Any]]:
+        response = self.http.get("/api/chat/messages", params={"session": self.session, "after": after})
+        assert response.status_code == 200
+        replies: list[dict[str, Any]] = response.json()
+        return replies
+
+    def wait_for_replies(self, after: int, timeout: float = 90.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            replies = self.later(after)
+            if replies:
+                return replies
+            time.sleep(0.5)
+        raise AssertionError("no reply arrived")
+
+
+@pytest.fixture
+def person(stack: Stack) -> Iterator[Person]:
+    p = Person(stack)
+    yield p
+    p.http.close()
+
+
+def rasa_tracker(stack: Stack, sender: str) -> dict[str, Any]:
+    response = httpx.get(
+        f"{stack.rasa_url}/conversations/{sender}/tracker",
+        params={"token": RASA_TOKEN, "include_events": "ALL"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    tracker: dict[str, Any] = response.json()
+    return tracker

@@ -1,0 +1,155 @@
+"""End-to-end conversations through the real app, Rasa server, action server and NLG endpoint."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from bot.conversations.models import Conversation, Direction, Message
+from bot.handover.models import Handover, HandoverReason, Urgency
+from bot.stack import Stack
+from tests.integration.conftest import ADMIN_TOKEN, Person, rasa_tracker
+
+
+def _keys(body: dict[str, object]) -> list[str]:
+    return [r["key"] for r in body["replies"]]  # type: ignore[index, union-attr]
+
+
+def test_greeting_shows_the_topic_menu(person: Person) -> None:
+    body = person.say("Hallo")
+    assert _keys(body) == ["utter_greet", "utter_menu"]
+    menu = body["replies"][1]
+    assert len(menu["buttons"]) == 6
+    assert menu["buttons"][0]["payload"] == '/choose_topic{"topic":"family_reunification"}'
+    assert menu["language"] == "de"
+
+
+def test_arabic_family_question_gets_an_arabic_sourced_answer(person: Person) -> None:
+    body = person.say("اخذت الاعتراف كلاجئ، كم شهر عندي لقدم طلب لم الشمل لزوجتي وولادي؟")
+    reply = body["replies"][0]
+    assert reply["topic"] == "family_reunification"
+    assert reply["language"] == "ar"
+    assert reply["key"].startswith("utter_faq_family/")
+    assert "AufenthG" in reply["text"] and "2026-11-25" in reply["text"]
+    assert any("\u0600" <= ch <= "\u06ff" for ch in reply["text"])
+
+
+def test_ukrainian_without_choosing_a_language_is_answered_in_ukrainian(person: Person) -> None:
+    body = person.say("Як довго я маю часу, щоб подати позов проти рішення BAMF?")
+    reply = body["replies"][0]
+    assert reply["language"] == "uk"
+    assert reply["topic"] == "asylum_appeal"
+    assert "Gera" in reply["text"]
+
+
+def test_button_payload_and_explicit_language_choice(person: Person) -> None:
+    body = person.say('/choose_language{"language":"fa"}')
+    assert _keys(body) == ["utter_language_changed"]
+    assert body["replies"][0]["language"] == "fa"
+    # an explicit choice wins over detection: a German question is answered in Persian
+    body = person.say("Wie viele Stunden hat ein Integrationskurs?")
+    assert body["replies"][0]["language"] == "fa"
+    assert body["replies"][0]["topic"] == "education"
+
+
+def test_asking_for_another_language_switches(person: Person) -> None:
+    person.say("Hallo")
+    body = person.say("can you answer in english please")
+    assert _keys(body) == ["utter_language_changed"]
+    assert body["replies"][0]["language"] == "en"
+
+
+def test_changed_text_is_served_at_once_without_retraining(stack: Stack, person: Person) -> None:
+    new_text = "Ab sofort: Einbürgerung nach 5 Jahren (Testtext der Verwaltung)."
+    response = httpx.put(
+        f"{stack.app_url}/api/admin/content/utter_faq_naturalization/requirements/de",
+        json={"text": new_text},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+    assert response.status_code == 200, response.text
+    body = person.say("Welche Voraussetzungen gibt es für die Einbürgerung in Deutschland?")
+    assert body["replies"][0]["text"].startswith(new_text)
+    unauthorised = httpx.put(
+        f"{stack.app_url}/api/admin/content/utter_greet/de", json={"text": "x"}, timeout=10
+    )
+    assert unauthorised.status_code == 401
+
+
+def test_request_for_a_person_creates_a_handover_and_pauses(
+    stack: Stack, stack_db: Engine, person: Person
+) -> None:
+    person.say("Hallo, ich habe eine Frage zur Kita")
+    body = person.say("Ich möchte bitte mit einem Sachbearbeiter sprechen")
+    assert _keys(body) == ["utter_handover_requested"]
+    with Session(stack_db) as db:
+        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        handover = db.scalars(select(Handover).where(Handover.conversation_id == conv.id)).one()
+        assert handover.reason == HandoverReason.REQUESTED
+        assert handover.language == "de"
+        assert [m["direction"] for m in handover.transcript][:2] == ["in", "out"]
+    assert rasa_tracker(stack, person.conversation)["paused"] is True
+    waiting = person.say("Hallo? Ist jemand da?")
+    assert _keys(waiting) == ["utter_handover_waiting"]
+    assert waiting["status"] == "human"
+    silent = person.say("Noch eine Nachricht")
+    assert silent["replies"] == [] and silent["status"] == "human"
+
+
+def test_crisis_gives_emergency_numbers_first_and_an_urgent_handover(
+    stack: Stack, stack_db: Engine, person: Person
+) -> None:
+    body = person.say("I don't want to live anymore, I want to kill myself")
+    assert _keys(body) == ["utter_crisis", "utter_handover_crisis"]
+    assert "112" in body["replies"][0]["text"] and "0800 111 0 111" in body["replies"][0]["text"]
+    with Session(stack_db) as db:
+        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        handover = db.scalars(select(Handover).where(Handover.conversation_id == conv.id)).one()
+        assert handover.reason == HandoverReason.CRISIS and handover.urgency == Urgency.CRITICAL
+
+
+def test_two_unclear_messages_in_a_row_hand_over(stack: Stack, stack_db: Engine, person: Person) -> None:
+    first = person.say("🙂🙂🙂")
+    assert _keys(first) == ["utter_default"]
+    second = person.say("👍👍")
+    assert _keys(second) == ["utter_handover_low_confidence"]
+    with Session(stack_db) as db:
+        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        reasons = db.scalars(select(Handover.reason).where(Handover.conversation_id == conv.id)).all()
+        assert reasons == [HandoverReason.LOW_CONFIDENCE]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "x" * 10_000,
+        "Familiennachzug " * 700,
+        "\x00\x07\x1b[31mhallo\u202e\u200b",
+        "hello مرحبا привет 你好 ሰላም",
+        "‏مرحبا، أريد أن أسأل عن Jobcenter و Wohnsitzauflage‏",
+        "🙏",
+        "<script>alert(1)</script> & * _ `",
+    ],
+    ids=["empty", "whitespace", "10k", "long-repeat", "control", "mixed-scripts", "rtl", "emoji", "markup"],
+)
+def test_bad_input_gets_a_sensible_reply_and_is_stored(stack_db: Engine, person: Person, text: str) -> None:
+    body = person.say(text)
+    assert body["replies"], "every message gets an answer"
+    assert all(r["text"].strip() for r in body["replies"])
+    with Session(stack_db) as db:
+        stored = db.get_one(Message, body["message_id"])
+        assert stored.text == text.replace("\x00", "\ufffd") and stored.direction == Direction.IN
+        assert stored.status.value in {"answered", "human"}
+
+
+def test_duplicate_delivery_is_answered_once(stack_db: Engine, person: Person) -> None:
+    first = person.say("Wie finde ich eine Wohnung?", client_id="same-delivery-id")
+    again = person.say("Wie finde ich eine Wohnung?", client_id="same-delivery-id")
+    assert again["duplicate"] is True and again["message_id"] == first["message_id"]
+    assert [r["id"] for r in again["replies"]] == [r["id"] for r in first["replies"]]
+    with Session(stack_db) as db:
+        count = db.scalars(select(Message).where(Message.reply_to_id == first["message_id"])).all()
+        assert len(count) == len(first["replies"])
