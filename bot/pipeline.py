@@ -14,14 +14,17 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import unicodedata
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, ParamSpec, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +49,8 @@ from bot.language.languages import normalise_code
 from bot.rasa_client import RasaClient, RasaUnavailable, replies_after_message
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 RECEIVED_GRACE_S = 10.0
 """A stored message not yet claimed after this long was left behind by a process that died."""
@@ -88,6 +93,14 @@ def clean_text(text: str, limit: int) -> str:
 def storable(text: str) -> str:
     """The text as stored: everything kept, except NUL, which PostgreSQL cannot store (U+FFFD instead)."""
     return text.replace("\x00", "\ufffd")
+
+
+async def _in_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run blocking database work in a worker thread, so the event loop never waits on a lock.
+
+    (A blocked loop could not finish the NLG request that holds the lock: a deadlock.)
+    """
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
 
 class Assistant:
@@ -185,7 +198,7 @@ class Assistant:
 
     async def handle(self, incoming: Incoming) -> Outcome:
         """Store and process one incoming message; safe to call again with the same message."""
-        outcome, is_new = self.store(incoming)
+        outcome, is_new = await _in_thread(self.store, incoming)
         if not is_new:
             return outcome
         return await self.process(outcome.message_id)
@@ -217,20 +230,26 @@ class Assistant:
 
     async def process(self, message_id: int, *, recovering: bool = False) -> Outcome:
         """Process a stored message once; returns its outcome (also when someone else handled it)."""
-        with self.sessions() as session:
-            pseudonym = session.scalars(
-                select(Conversation.pseudonym).join(Message).where(Message.id == message_id)
-            ).one()
+        pseudonym = await _in_thread(self._pseudonym_of, message_id)
         async with self._lock(pseudonym):
-            if not self._claim(message_id, allow_stale=recovering):
-                with self.sessions() as session:
-                    return self._outcome(session, session.get_one(Message, message_id), duplicate=True)
+            if not await _in_thread(self._claim, message_id, allow_stale=recovering):
+                return await _in_thread(self._stored_outcome, message_id)
             try:
                 return await self._process_claimed(message_id, pseudonym, recovering=recovering)
             except Exception:
                 log.exception("processing message failed; it stays deferred for a retry")
-                self._set_status(message_id, MessageStatus.DEFERRED)
+                await _in_thread(self._set_status, message_id, MessageStatus.DEFERRED)
                 raise
+
+    def _pseudonym_of(self, message_id: int) -> str:
+        with self.sessions() as session:
+            return session.scalars(
+                select(Conversation.pseudonym).join(Message).where(Message.id == message_id)
+            ).one()
+
+    def _stored_outcome(self, message_id: int) -> Outcome:
+        with self.sessions() as session:
+            return self._outcome(session, session.get_one(Message, message_id), duplicate=True)
 
     def _set_status(self, message_id: int, status: MessageStatus) -> None:
         with self.sessions.begin() as session:
@@ -238,7 +257,8 @@ class Assistant:
                 update(Message).where(Message.id == message_id).values(status=status, updated_at=utcnow())
             )
 
-    async def _process_claimed(self, message_id: int, pseudonym: str, *, recovering: bool) -> Outcome:
+    def _prepare(self, message_id: int) -> tuple[str, str, ConversationState, int]:
+        """Clean the text and settle the conversation's language; return what processing needs."""
         with self.sessions.begin() as session:
             msg = session.get_one(Message, message_id)
             conv = msg.conversation
@@ -249,19 +269,23 @@ class Assistant:
                 if found.reliable and found.language and found.language != conv.language:
                     conv.language, conv.language_source = found.language, LanguageSource.DETECTED
             msg.language = conv.language
-            language, state, attempts = conv.language, conv.state, msg.attempts
+            return text, conv.language, conv.state, msg.attempts
 
+    async def _process_claimed(self, message_id: int, pseudonym: str, *, recovering: bool) -> Outcome:
+        text, language, state, attempts = await _in_thread(self._prepare, message_id)
         if not text:
-            return self._answer_locally(message_id, "utter_empty", language, MessageStatus.ANSWERED)
+            return await _in_thread(
+                self._answer_locally, message_id, "utter_empty", language, MessageStatus.ANSWERED
+            )
         if state == ConversationState.HANDOVER:
-            return self._keep_for_human(message_id, language)
+            return await _in_thread(self._keep_for_human, message_id, language)
 
         payloads: list[dict[str, Any]] | None = None
         if recovering or attempts > 1:
             try:
                 payloads = replies_after_message(await self.rasa.events(sender=pseudonym), message_id)
             except RasaUnavailable:
-                return self._defer(message_id, language, first=False)
+                return await _in_thread(self._defer, message_id, language, first=False)
         if payloads is None:
             try:
                 raw = await self.rasa.send(
@@ -271,9 +295,9 @@ class Assistant:
                 )
             except RasaUnavailable as exc:
                 log.warning("Rasa unavailable for message %s: %s", message_id, exc)
-                return self._defer(message_id, language, first=attempts == 1)
+                return await _in_thread(self._defer, message_id, language, first=attempts == 1)
             payloads = [item["custom"]["lotse"] for item in raw if "lotse" in (item.get("custom") or {})]
-        return self._store_answer(message_id, text, payloads)
+        return await _in_thread(self._store_answer, message_id, text, payloads)
 
     def _store_answer(self, message_id: int, text: str, payloads: list[dict[str, Any]]) -> Outcome:
         with self.sessions.begin() as session:
@@ -388,6 +412,22 @@ class Assistant:
         stale_before = now - timedelta(seconds=self.settings.rasa_timeout_s * 2)
         unclaimed_before = now - timedelta(seconds=RECEIVED_GRACE_S)
         give_up_before = now - timedelta(seconds=self.settings.unavailable_handover_s)
+        rows = await _in_thread(self._waiting, stale_before, unclaimed_before)
+        done = 0
+        for message_id, created_at in rows:
+            try:
+                outcome = await self.process(message_id, recovering=True)
+            except Exception:
+                log.exception("retry of message %s failed", message_id)
+                continue
+            if outcome.status == MessageStatus.DEFERRED and created_at < give_up_before:
+                await _in_thread(self._hand_over_unanswered, message_id)
+                done += 1
+            elif outcome.status != MessageStatus.DEFERRED and not outcome.duplicate:
+                done += 1
+        return done
+
+    def _waiting(self, stale_before: datetime, unclaimed_before: datetime) -> list[tuple[int, datetime]]:
         with self.sessions() as session:
             rows = session.execute(
                 select(Message.id, Message.created_at)
@@ -402,19 +442,7 @@ class Assistant:
                 .order_by(Message.id)
                 .limit(200)
             ).all()
-        done = 0
-        for message_id, created_at in rows:
-            try:
-                outcome = await self.process(message_id, recovering=True)
-            except Exception:
-                log.exception("retry of message %s failed", message_id)
-                continue
-            if outcome.status == MessageStatus.DEFERRED and created_at < give_up_before:
-                self._hand_over_unanswered(message_id)
-                done += 1
-            elif outcome.status != MessageStatus.DEFERRED and not outcome.duplicate:
-                done += 1
-        return done
+            return [(int(r[0]), r[1]) for r in rows]
 
     def _hand_over_unanswered(self, message_id: int) -> None:
         with self.sessions.begin() as session:
