@@ -83,8 +83,9 @@ async def measure(app_url: str, rasa_url: str, conversations: int, per_conversat
             body = {"sender": f"bench-{run_id}-{c}", "message": text}
             (await http.post(f"{rasa_url}/webhooks/rest/webhook", json=body)).raise_for_status()
 
-        await _drive(2, 2, bare)  # warm-up: first requests load lazy parts of the model
-        await _drive(2, 2, full)
+        warm = min(2, conversations)
+        await _drive(warm, 2, bare)  # warm-up: first requests load lazy parts of the model
+        await _drive(warm, 2, full)
         rasa_lat, _ = await _drive(conversations, per_conversation, bare)
         full_lat, full_s = await _drive(conversations, per_conversation, full)
     p50, rasa_p50 = statistics.median(full_lat), statistics.median(rasa_lat)
