@@ -1,0 +1,77 @@
+"""The stack on PostgreSQL: app database and Rasa's tracker store, and a Rasa restart in between.
+
+Runs when ``LOTSE_TEST_POSTGRES_URL`` is set (CI sets it); uses two databases of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from bot.conversations.models import Conversation, Direction, Message
+from bot.stack import Stack
+from tests.integration.conftest import Person, rasa_tracker
+
+BASE = os.environ.get("LOTSE_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not BASE, reason="LOTSE_TEST_POSTGRES_URL is not set")
+
+
+def _with_db(url: str, name: str, driver: str | None = None) -> str:
+    parts = urlsplit(url)
+    scheme = driver or parts.scheme
+    return urlunsplit((scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def _recreate(name: str) -> None:
+    assert BASE is not None
+    engine = create_engine(BASE, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_stack() -> Iterator[Stack]:
+    assert BASE is not None
+    _recreate("lotse_it_app")
+    _recreate("lotse_it_rasa")
+    env = {
+        "LOTSE_DATABASE_URL": _with_db(BASE, "lotse_it_app"),
+        "LOTSE_RASA_TRACKER_URL": _with_db(BASE, "lotse_it_rasa", driver="postgresql"),
+        "LOTSE_REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    with Stack.create(extra_env=env) as stack:
+        yield stack
+
+
+def test_conversation_survives_a_rasa_restart_on_postgresql(pg_stack: Stack) -> None:
+    person = Person(pg_stack)
+    first = person.say("Ich möchte mit einem Sachbearbeiter sprechen")
+    assert [r["key"] for r in first["replies"]] == ["utter_handover_requested"]
+    pg_stack.stop("rasa")
+    pg_stack.start("rasa")
+    pg_stack.wait_ready(("rasa",))
+    tracker = rasa_tracker(pg_stack, person.conversation)
+    assert tracker["paused"] is True, "the pause lives in the PostgreSQL tracker store"
+    assert any(e.get("event") == "user" for e in tracker["events"])
+    engine = create_engine(pg_stack.env["LOTSE_DATABASE_URL"])
+    with Session(engine) as db:
+        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        directions = db.scalars(select(Message.direction).where(Message.conversation_id == conv.id)).all()
+        assert directions == [Direction.IN, Direction.OUT]
+    engine.dispose()
+    person.http.close()
+
+
+def test_answers_in_arabic_on_postgresql(pg_stack: Stack) -> None:
+    person = Person(pg_stack)
+    body = person.say("شو لازم اعمل حتى جيب مرتي وولادي من سوريا لالمانيا؟")
+    assert body["replies"][0]["language"] == "ar"
+    assert body["replies"][0]["topic"] == "family_reunification"
+    person.http.close()
