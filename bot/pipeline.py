@@ -316,15 +316,16 @@ class Assistant:
             )
             rows = [self._reply_row(msg, reply) for reply in replies]
             session.add_all(rows)
-            record_question(
-                session,
-                text=text,
-                language=msg.language or msg.conversation.language,
-                intent=msg.intent,
-                confidence=msg.confidence,
-                topic=topic,
-                content_key=msg.content_key,
-            )
+            if not text.startswith("/"):  # button payloads are not questions
+                record_question(
+                    session,
+                    text=text,
+                    language=msg.language or msg.conversation.language,
+                    intent=msg.intent,
+                    confidence=msg.confidence,
+                    topic=topic,
+                    content_key=msg.content_key,
+                )
             session.flush()
             return Outcome(
                 conversation=msg.conversation.pseudonym,

@@ -122,6 +122,9 @@ def rasa_env(settings: Settings) -> dict[str, str]:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "RASA_TELEMETRY_ENABLED": "false",
             "MPLCONFIGDIR": str(PROJECT_ROOT / "var" / "mpl"),
+            # rasa-sdk listens on every interface unless told otherwise; the action server is
+            # unauthenticated, so it only listens where Rasa runs.
+            "SANIC_HOST": os.environ.get("LOTSE_ACTION_HOST", "127.0.0.1"),
         }
     )
     return env

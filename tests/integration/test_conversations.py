@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bot.analytics.models import QuestionLog
 from bot.conversations.models import Conversation, Direction, Message
 from bot.handover.models import Handover, HandoverReason, Urgency
 from bot.stack import Stack
@@ -44,7 +45,7 @@ def test_ukrainian_without_choosing_a_language_is_answered_in_ukrainian(person: 
     assert "Gera" in reply["text"]
 
 
-def test_button_payload_and_explicit_language_choice(person: Person) -> None:
+def test_button_payload_and_explicit_language_choice(stack_db: Engine, person: Person) -> None:
     body = person.say('/choose_language{"language":"fa"}')
     assert _keys(body) == ["utter_language_changed"]
     assert body["replies"][0]["language"] == "fa"
@@ -52,6 +53,10 @@ def test_button_payload_and_explicit_language_choice(person: Person) -> None:
     body = person.say("Wie viele Stunden hat ein Integrationskurs?")
     assert body["replies"][0]["language"] == "fa"
     assert body["replies"][0]["topic"] == "education"
+    with Session(stack_db) as db:
+        logged = db.scalars(select(QuestionLog.text_redacted)).all()
+        assert "Wie viele Stunden hat ein Integrationskurs?" in logged
+        assert not [t for t in logged if t.startswith("/")], "button payloads are not questions"
 
 
 def test_asking_for_another_language_switches(person: Person) -> None:
