@@ -6,8 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.analytics.models import QuestionLog
@@ -68,6 +69,17 @@ def record_question(
     return row
 
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+def _filtered(query: _Query, *, language: str | None, topic: str | None) -> _Query:
+    if language:
+        query = query.where(QuestionLog.language == language)
+    if topic:
+        query = query.where(QuestionLog.topic == topic)
+    return query
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionCount:
     question: str
@@ -94,12 +106,9 @@ def top_questions(
     ).where(QuestionLog.intent.is_(None) | ~QuestionLog.intent.in_(["greet", "goodbye", "thanks"]))
     if unanswered:
         query = query.where(QuestionLog.answered.is_(False))
-    if language:
-        query = query.where(QuestionLog.language == language)
-    if topic:
-        query = query.where(QuestionLog.topic == topic)
     query = (
-        query.group_by(QuestionLog.normalized, QuestionLog.language, QuestionLog.topic)
+        _filtered(query, language=language, topic=topic)
+        .group_by(QuestionLog.normalized, QuestionLog.language, QuestionLog.topic)
         .order_by(func.count().desc(), QuestionLog.normalized)
         .limit(limit)
     )
@@ -124,12 +133,9 @@ def top_items(
     query = select(QuestionLog.content_key, QuestionLog.language, QuestionLog.topic, func.count()).where(
         QuestionLog.topic != "other", QuestionLog.content_key.is_not(None)
     )
-    if language:
-        query = query.where(QuestionLog.language == language)
-    if topic:
-        query = query.where(QuestionLog.topic == topic)
     query = (
-        query.group_by(QuestionLog.content_key, QuestionLog.language, QuestionLog.topic)
+        _filtered(query, language=language, topic=topic)
+        .group_by(QuestionLog.content_key, QuestionLog.language, QuestionLog.topic)
         .order_by(func.count().desc(), QuestionLog.content_key)
         .limit(limit)
     )

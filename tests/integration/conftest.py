@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from bot.conversations.models import Conversation
 from bot.db import make_engine
 from bot.rasa_config import latest_model
 from bot.stack import Stack
@@ -88,3 +90,8 @@ def rasa_tracker(stack: Stack, sender: str) -> dict[str, Any]:
     response.raise_for_status()
     tracker: dict[str, Any] = response.json()
     return tracker
+
+
+def conversation_of(db: Session, person: Person) -> Conversation:
+    """The app's conversation row of a test person."""
+    return db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()

@@ -11,10 +11,10 @@ import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.conversations.models import Conversation, ConversationState, LanguageSource
+from bot.conversations.models import ConversationState, LanguageSource
 from bot.handover.models import Handover, HandoverReason
 from bot.stack import Stack
-from tests.integration.conftest import Person
+from tests.integration.conftest import Person, conversation_of
 
 TRACKERS = Path(__file__).resolve().parent.parent / "rasa" / "trackers"
 
@@ -47,7 +47,7 @@ def test_second_unclear_message_in_a_row_hands_over(stack: Stack, stack_db: Engi
     assert [r["response"] for r in result["responses"]] == ["utter_handover_low_confidence"]
     assert [e["event"] for e in result["events"]] == ["pause"]
     with Session(stack_db) as db:
-        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        conv = conversation_of(db, person)
         assert conv.state == ConversationState.HANDOVER
         handover = db.scalars(select(Handover).where(Handover.conversation_id == conv.id)).one()
         assert handover.reason == HandoverReason.LOW_CONFIDENCE
@@ -59,7 +59,7 @@ def test_handover_carries_the_topic_of_the_last_question(
     result = _run(stack, "action_handover", "handover_after_appeal_question.json", sender=person.conversation)
     assert [r["response"] for r in result["responses"]] == ["utter_handover_requested"]
     with Session(stack_db) as db:
-        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        conv = conversation_of(db, person)
         handover = db.scalars(select(Handover).where(Handover.conversation_id == conv.id)).one()
         assert handover.topic == "asylum_appeal"
         assert handover.urgency == 1  # appeal deadlines come before ordinary requests
@@ -69,7 +69,7 @@ def test_language_choice_is_stored_as_explicit(stack: Stack, stack_db: Engine, p
     result = _run(stack, "action_set_language", "choose_language_ar.json", sender=person.conversation)
     assert [r["response"] for r in result["responses"]] == ["utter_language_changed"]
     with Session(stack_db) as db:
-        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        conv = conversation_of(db, person)
         assert (conv.language, conv.language_source) == ("ar", LanguageSource.EXPLICIT)
 
 

@@ -8,10 +8,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.analytics.models import QuestionLog
-from bot.conversations.models import Conversation, Direction, Message
+from bot.conversations.models import Direction, Message
 from bot.handover.models import Handover, HandoverReason, Urgency
 from bot.stack import Stack
-from tests.integration.conftest import ADMIN_TOKEN, Person, rasa_tracker
+from tests.integration.conftest import ADMIN_TOKEN, Person, conversation_of, rasa_tracker
 
 
 def _keys(body: dict[str, object]) -> list[str]:
@@ -89,7 +89,7 @@ def test_request_for_a_person_creates_a_handover_and_pauses(
     body = person.say("Ich möchte bitte mit einem Sachbearbeiter sprechen")
     assert _keys(body) == ["utter_handover_requested"]
     with Session(stack_db) as db:
-        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        conv = conversation_of(db, person)
         handover = db.scalars(select(Handover).where(Handover.conversation_id == conv.id)).one()
         assert handover.reason == HandoverReason.REQUESTED
         assert handover.language == "de"
@@ -109,7 +109,7 @@ def test_crisis_gives_emergency_numbers_first_and_an_urgent_handover(
     assert _keys(body) == ["utter_crisis", "utter_handover_crisis"]
     assert "112" in body["replies"][0]["text"] and "0800 111 0 111" in body["replies"][0]["text"]
     with Session(stack_db) as db:
-        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        conv = conversation_of(db, person)
         handover = db.scalars(select(Handover).where(Handover.conversation_id == conv.id)).one()
         assert handover.reason == HandoverReason.CRISIS and handover.urgency == Urgency.CRITICAL
 
@@ -120,7 +120,7 @@ def test_two_unclear_messages_in_a_row_hand_over(stack: Stack, stack_db: Engine,
     second = person.say("👍👍")
     assert _keys(second) == ["utter_handover_low_confidence"]
     with Session(stack_db) as db:
-        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        conv = conversation_of(db, person)
         reasons = db.scalars(select(Handover.reason).where(Handover.conversation_id == conv.id)).all()
         assert reasons == [HandoverReason.LOW_CONFIDENCE]
 

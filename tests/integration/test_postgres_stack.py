@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from bot.conversations.models import Conversation, Direction, Message
+from bot.conversations.models import Direction, Message
 from bot.stack import Stack
-from tests.integration.conftest import Person, rasa_tracker
+from tests.integration.conftest import Person, conversation_of, rasa_tracker
 
 BASE = os.environ.get("LOTSE_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not BASE, reason="LOTSE_TEST_POSTGRES_URL is not set")
@@ -62,7 +62,7 @@ def test_conversation_survives_a_rasa_restart_on_postgresql(pg_stack: Stack) -> 
     assert any(e.get("event") == "user" for e in tracker["events"])
     engine = create_engine(pg_stack.env["LOTSE_DATABASE_URL"])
     with Session(engine) as db:
-        conv = db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+        conv = conversation_of(db, person)
         directions = db.scalars(select(Message.direction).where(Message.conversation_id == conv.id)).all()
         assert directions == [Direction.IN, Direction.OUT]
     engine.dispose()
