@@ -86,9 +86,11 @@ def _buttons(session: Session, key: str, language: str) -> list[dict[str, str]]:
 def _footer(session: Session, resolved: ResolvedText, language: str) -> str:
     sources = "; ".join(resolved.sources)
     disclaimer_key = "meta_disclaimer_appeal" if resolved.topic == "asylum_appeal" else "meta_disclaimer"
+    # Sources and the date are Latin-script runs; isolate them (FSI ... PDI) so that a
+    # right-to-left answer does not reorder "2026-11-25" into "25-11-2026".
     lines = [
-        f"{_label(session, 'meta_sources', language)}: {sources}",
-        f"{_label(session, 'meta_as_of', language)}: {resolved.as_of.isoformat()}",
+        f"{_label(session, 'meta_sources', language)}: \u2068{sources}\u2069",
+        f"{_label(session, 'meta_as_of', language)}: \u2068{resolved.as_of.isoformat()}\u2069",
         "",
         _label(session, disclaimer_key, language),
     ]
