@@ -59,6 +59,7 @@ class Stack:
     @classmethod
     def create(cls, *, extra_env: Mapping[str, str] | None = None, workdir: Path | None = None) -> Stack:
         """Prepare environment, databases and ports (nothing is started yet)."""
+        (PROJECT_ROOT / "var").mkdir(exist_ok=True)
         work = workdir or Path(tempfile.mkdtemp(prefix="lotse-stack-", dir=PROJECT_ROOT / "var"))
         work.mkdir(parents=True, exist_ok=True)
         app_port, rasa_port, action_port = free_port(), free_port(), free_port()
