@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.conversations.models import Conversation, Direction, Message
 from bot.conversations.pseudonym import pseudonymize
+from bot.conversations.service import erase_conversation
 from bot.language.languages import LANGUAGES
 from bot.pipeline import Incoming
 from bot.web.dependencies import AssistantDep, SessionDep, SettingsDep
@@ -112,6 +113,18 @@ async def post_message(body: MessageIn, assistant: AssistantDep) -> MessageOut:
             _reply_out(i, r.as_payload()) for i, r in zip(outcome.reply_ids, outcome.replies, strict=True)
         ],
     )
+
+
+class ErasedOut(BaseModel):
+    erased: bool
+
+
+@router.delete("/api/chat/sessions/{session}")
+def delete_session(session: str, db: SessionDep, settings: SettingsDep) -> ErasedOut:
+    """Erase everything Lotse stored about this conversation (messages, handovers, Rasa tracker)."""
+    pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
+    erased = erase_conversation(db, pseudonym=pseudonym, tracker_url=settings.rasa_tracker_url)
+    return ErasedOut(erased=erased.conversation)
 
 
 @router.get("/api/chat/messages")

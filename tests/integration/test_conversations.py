@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.analytics.models import QuestionLog
-from bot.conversations.models import Direction, Message
+from bot.conversations.models import Conversation, Direction, Message
 from bot.handover.models import Handover, HandoverReason, Urgency
 from bot.stack import Stack
 from tests.integration.conftest import ADMIN_TOKEN, Person, conversation_of, rasa_tracker
@@ -158,3 +158,20 @@ def test_duplicate_delivery_is_answered_once(stack_db: Engine, person: Person) -
     with Session(stack_db) as db:
         count = db.scalars(select(Message).where(Message.reply_to_id == first["message_id"])).all()
         assert len(count) == len(first["replies"])
+
+
+def test_a_person_can_erase_their_conversation(stack: Stack, stack_db: Engine, person: Person) -> None:
+    person.say("Hallo")
+    person.say("Ich möchte mit einem Sachbearbeiter sprechen")
+    with Session(stack_db) as db:
+        conv_id = conversation_of(db, person).id
+        assert db.scalars(select(Handover).where(Handover.conversation_id == conv_id)).all()
+    assert rasa_tracker(stack, person.conversation)["events"]
+    response = person.http.delete(f"/api/chat/sessions/{person.session}")
+    assert response.status_code == 200 and response.json() == {"erased": True}
+    with Session(stack_db) as db:
+        assert db.get(Conversation, conv_id) is None
+        assert db.scalars(select(Message).where(Message.conversation_id == conv_id)).all() == []
+        assert db.scalars(select(Handover).where(Handover.conversation_id == conv_id)).all() == []
+    assert [e for e in rasa_tracker(stack, person.conversation)["events"] if e.get("event") == "user"] == []
+    assert person.later() == []
