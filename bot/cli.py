@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, get_settings
+from bot.translation import cli as translation_cli
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -220,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--messages", type=int, default=10)
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)
+
+    translation_cli.register(sub)
     return parser
 
 
