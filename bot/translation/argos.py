@@ -47,7 +47,11 @@ def _home(packages_dir: Path) -> Path:
 
 
 def _argos(packages_dir: Path) -> tuple[ModuleType, ModuleType, ModuleType]:
-    """Import Argos configured for ``packages_dir`` (reconfigure it when another dir was active)."""
+    """Import Argos configured for ``packages_dir`` (reconfigure it when another dir was active).
+
+    Argos reads its environment only when imported; the variables are set for the import and then
+    restored, so the rest of the process (and its subprocesses) keeps its own XDG directories.
+    """
     global _active_dir
     packages_dir.mkdir(parents=True, exist_ok=True)
     home = _home(packages_dir)
@@ -58,17 +62,26 @@ def _argos(packages_dir: Path) -> tuple[ModuleType, ModuleType, ModuleType]:
         "XDG_CACHE_HOME": str(home / "cache"),
         "ARGOS_CHUNK_TYPE": "MINISBD",
     }
-    if _active_dir is None:
-        os.environ.update(env)
-    import argostranslate.package as package
-    import argostranslate.settings as settings
-    import argostranslate.translate as translate
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        import argostranslate.package as package
+        import argostranslate.sbd as sbd
+        import argostranslate.settings as settings
+        import argostranslate.translate as translate
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     if _active_dir != packages_dir:
-        os.environ.update(env)
         settings.package_data_dir = packages_dir
         settings.package_dirs = [packages_dir]
         settings.chunk_type = settings.ChunkType.MINISBD
+        # Real packages without their own MiniSBD model look for <code>.onnx here.
+        sbd.minisbd_models.cache_dir = str(home / "data" / "argos-translate" / "minisbd")
         _active_dir = packages_dir
         _forget_loaded(translate)
     return package, settings, translate
