@@ -29,7 +29,7 @@ setup: $(VENV)/.installed $(RVENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	@$(PY311) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is needed for the app (found $(PY311))"; exit 1; }
 	test -d $(VENV) || $(PY311) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -c requirements/app.lock -e '.[dev]'
+	$(VENV)/bin/pip install -q -c requirements/app.lock -e '.[dev,test]'
 	touch $@
 
 $(RVENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
