@@ -194,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("language")
     st.add_argument("text")
     st.add_argument("--minor", action="store_true", help="mark as a minor edit")
+    translation_cli.register_content(csub)
     content.set_defaults(func=cmd_content)
 
     questions = sub.add_parser("questions", help=cmd_questions.__doc__)

@@ -65,6 +65,45 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_content_translate(args: argparse.Namespace) -> int:
+    """Write machine-translated drafts of a content text (reviewed texts are never replaced)."""
+    from bot.db import session_scope
+    from bot.language.languages import LANGUAGES
+    from bot.translation.content import translate_content
+    from bot.translation.service import get_translation_service
+
+    settings = get_settings()
+    targets = None if args.to == "all" else [args.to]
+    if targets and targets[0] not in LANGUAGES:
+        print(f"error: unsupported language {args.to!r}", file=sys.stderr)
+        return 1
+    try:
+        with session_scope(settings.database_url) as session:
+            outcomes = translate_content(
+                session, get_translation_service(settings), key=args.key, targets=targets, source=args.source
+            )
+    except (KeyError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for o in outcomes:
+        if o.status == "written":
+            print(f"{o.language}: machine draft version {o.version} ({o.detail}), needs review")
+        elif o.status == "reviewed-exists":
+            print(f"{o.language}: reviewed text exists, no draft")
+        else:
+            print(f"{o.language}: no translation: {o.detail}")
+    return 0 if any(o.status != "no-model" for o in outcomes) else 1
+
+
+def register_content(csub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``translate`` to ``lotse content``."""
+    ct = csub.add_parser("translate", help=cmd_content_translate.__doc__)
+    ct.add_argument("key")
+    ct.add_argument("--to", required=True, help="a language code or 'all'")
+    ct.add_argument("--source", default="de", help="language of the reviewed text to translate (default de)")
+    ct.set_defaults(func=cmd_content_translate)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``translate`` and ``detect`` to the ``lotse`` parser."""
     tr = sub.add_parser("translate", help=cmd_translate.__doc__)

@@ -16,7 +16,7 @@ from bot.translation.argos import ArgosTranslator
 from bot.translation.service import TranslationService
 from tests.translation.tiny_argos import build_package
 
-PAIRS = [("ar", "en"), ("en", "de"), ("de", "en"), ("en", "fa")]
+PAIRS = [("ar", "en"), ("en", "de"), ("de", "en"), ("en", "fa"), ("en", "ps")]
 
 
 @pytest.fixture(scope="session")
@@ -58,12 +58,13 @@ def installed(
 def lotse(packages_dir: Path, closed_port: int) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the ``lotse`` command in a subprocess against the test's packages directory, offline."""
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,
             "LOTSE_TRANSLATION_BACKEND": "argos",
             "LOTSE_ARGOS_PACKAGES_DIR": str(packages_dir),
             "LOTSE_ARGOS_INDEX_URL": f"http://127.0.0.1:{closed_port}/index.json",
+            **(env or {}),
         }
         return subprocess.run(
             [sys.executable, "-m", "bot.cli", *args],
