@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from bot.config import PROJECT_ROOT
 from bot.translation.argos import ArgosTranslator, read_package_metadata
 from bot.translation.base import MissingPairError, TranslationError, Translator
 from bot.translation.service import TranslationService
@@ -116,3 +119,20 @@ def test_service_over_argos_translates(installed: Callable[..., TranslationServi
     result = service.translate(TEXT, source="en", target="de")
     assert result.text == TEXT
     assert (result.engine, result.machine_translated, result.cached) == ("argos", True, False)
+
+
+def test_nothing_is_loaded_at_import() -> None:
+    code = (
+        "import sys, bot.cli, bot.translation, bot.translation.service, bot.translation.cli;"
+        "bot.cli.build_parser();"
+        "assert 'argostranslate' not in sys.modules and 'ctranslate2' not in sys.modules, 'loaded'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT, timeout=60)
+
+
+def test_concurrent_translations(installed: Callable[..., TranslationService]) -> None:
+    service = installed(("ar", "en"), ("en", "de"), cache_size=0)
+    texts = [f"I need help number {i}." for i in range(24)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda t: service.translate(t, source="ar", target="de").text, texts))
+    assert results == texts
