@@ -4,6 +4,7 @@ SHELL := /bin/bash
 
 VENV  := .venv
 RVENV := .venv-rasa
+LVENV := .venv-lt
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 PY310 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10.*/bin/python) $(shell command -v python3.10 2>/dev/null))
 MODEL := models/lotse.tar.gz
@@ -21,7 +22,7 @@ run: setup $(MODEL)
 	$(VENV)/bin/lotse prepare
 	$(VENV)/bin/honcho start -f Procfile
 
-test: setup $(MODEL)
+test: setup $(MODEL) $(LVENV)/.installed
 	scripts/test.sh
 
 setup: $(VENV)/.installed $(RVENV)/.installed
@@ -29,7 +30,7 @@ setup: $(VENV)/.installed $(RVENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	@$(PY311) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is needed for the app (found $(PY311))"; exit 1; }
 	test -d $(VENV) || $(PY311) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -c requirements/app.lock -e '.[dev]'
+	$(VENV)/bin/pip install -q -c requirements/app.lock -e '.[dev,test]'
 	touch $@
 
 $(RVENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
@@ -51,8 +52,15 @@ $(MODEL): $(RVENV)/.installed $(TRAIN_INPUTS)
 	  --data nlu_data dialogues --out models --fixed-model-name lotse --num-threads 2
 	touch $@
 
+# LibreTranslate server for the libretranslate backend's tests (its own venv: Flask stack, pinned)
+$(LVENV)/.installed: requirements/libretranslate.txt
+	@$(PY311) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "LibreTranslate needs Python >= 3.10 (found $(PY311))"; exit 1; }
+	test -d $(LVENV) || $(PY311) -m venv $(LVENV)
+	$(LVENV)/bin/pip install -q -r requirements/libretranslate.txt
+	touch $@
+
 lint: $(VENV)/.installed
 	scripts/lint.sh
 
 clean:
-	rm -rf $(VENV) $(RVENV) models var
+	rm -rf $(VENV) $(RVENV) $(LVENV) models var

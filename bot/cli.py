@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, get_settings
+from bot.translation import cli as translation_cli
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -193,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("language")
     st.add_argument("text")
     st.add_argument("--minor", action="store_true", help="mark as a minor edit")
+    translation_cli.register_content(csub)
     content.set_defaults(func=cmd_content)
 
     questions = sub.add_parser("questions", help=cmd_questions.__doc__)
@@ -220,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--messages", type=int, default=10)
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)
+
+    translation_cli.register(sub)
     return parser
 
 

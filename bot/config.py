@@ -74,6 +74,22 @@ class Settings(BaseSettings):
         default="Mo-Fr 8-16", description="Office hours shown in handover messages (informational)."
     )
 
+    translation_backend: Literal["argos", "libretranslate", "none"] = Field(
+        default="argos", description="Machine translation engine (offline; 'none' switches it off)."
+    )
+    argos_packages_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "argos-packages", description="Installed Argos translation packages."
+    )
+    argos_index_url: str = Field(
+        default="https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json",
+        description="Argos package index, only used by 'lotse translate install --from-index'.",
+    )
+    libretranslate_url: str = Field(
+        default="http://127.0.0.1:5000", description="LibreTranslate server for the 'libretranslate' backend."
+    )
+    translation_timeout_s: float = 30.0
+    translation_cache_size: int = Field(default=2048, description="Translations kept in memory (LRU).")
+
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
         for name, dev_value in _DEV_SECRETS.items():
