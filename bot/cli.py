@@ -112,6 +112,47 @@ def cmd_content(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- staff
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Create staff accounts and API tokens (for the first accounts; later the admin API)."""
+    from sqlalchemy import select
+
+    from admin_api.staff.models import Role, StaffUser
+    from admin_api.staff.service import create_user, issue_token
+    from bot.db import session_scope
+
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        if args.action == "create":
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else ""
+            if not password:
+                print("give the password on standard input with --password-stdin", file=sys.stderr)
+                return 2
+            languages = [x for x in (args.languages or "").split(",") if x]
+            try:
+                user = create_user(
+                    session,
+                    username=args.username,
+                    password=password,
+                    role=Role(args.role),
+                    languages=languages,
+                )
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            print(f"created {user.role.value} {user.username}")
+        else:
+            found = session.scalar(select(StaffUser).where(StaffUser.username == args.username))
+            if found is None:
+                print(f"error: no user {args.username!r}", file=sys.stderr)
+                return 1
+            _, secret = issue_token(session, user=found, name=args.name)
+            print(secret)
+    return 0
+
+
 # ---------------------------------------------------------------------- analytics
 
 
@@ -196,6 +237,18 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--minor", action="store_true", help="mark as a minor edit")
     translation_cli.register_content(csub)
     content.set_defaults(func=cmd_content)
+
+    users = sub.add_parser("users", help=cmd_users.__doc__)
+    usub = users.add_subparsers(dest="action", required=True)
+    create = usub.add_parser("create", help="create a caseworker or admin account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--role", required=True, choices=["caseworker", "admin"])
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.add_argument("--languages", help="languages the person speaks, e.g. ar,fa")
+    token = usub.add_parser("token", help="print a new API token for a user")
+    token.add_argument("username")
+    token.add_argument("--name", default="cli")
+    users.set_defaults(func=cmd_users)
 
     questions = sub.add_parser("questions", help=cmd_questions.__doc__)
     qsub = questions.add_subparsers(dest="action", required=True)

@@ -20,7 +20,6 @@ _DEV_SECRETS = {
     "internal_token": "dev-internal-token-change-me",
     "rasa_token": "dev-rasa-token-change-me",
     "pseudonym_key": "dev-pseudonym-key-change-me",
-    "admin_token": "dev-admin-token-change-me",
 }
 
 
@@ -58,10 +57,6 @@ class Settings(BaseSettings):
     )
     pseudonym_key: SecretStr | None = Field(
         default=None, description="Key of the keyed hash that turns channel user ids into pseudonyms."
-    )
-
-    admin_token: SecretStr | None = Field(
-        default=None, description="Bearer token of the admin API until staff accounts exist."
     )
 
     default_language: str = "de"
@@ -108,7 +103,7 @@ class Settings(BaseSettings):
             self.app_url = f"http://{self.app_host}:{self.app_port}"
         return self
 
-    def secret(self, name: Literal["internal_token", "rasa_token", "pseudonym_key", "admin_token"]) -> str:
+    def secret(self, name: Literal["internal_token", "rasa_token", "pseudonym_key"]) -> str:
         """Return a secret's value (always set after validation)."""
         value: SecretStr | None = getattr(self, name)
         if value is None:  # pragma: no cover - the validator fills or rejects

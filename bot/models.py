@@ -3,10 +3,26 @@
 The models themselves live with their feature (``bot/<feature>/models.py``).
 """
 
+from admin_api.audit.models import AuditEntry
+from admin_api.cases.models import CaseNote
+from admin_api.staff.models import ApiToken, StaffSession, StaffUser
 from bot.analytics.models import QuestionLog
 from bot.content.models import ContentItem, ContentTranslation
 from bot.conversations.models import Conversation, Message
 from bot.db import Base
 from bot.handover.models import Handover
 
-__all__ = ["Base", "ContentItem", "ContentTranslation", "Conversation", "Handover", "Message", "QuestionLog"]
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "CaseNote",
+    "ContentItem",
+    "ContentTranslation",
+    "Conversation",
+    "Handover",
+    "Message",
+    "QuestionLog",
+    "StaffSession",
+    "StaffUser",
+]

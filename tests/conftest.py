@@ -25,7 +25,6 @@ def make_settings(**overrides: object) -> Settings:
         "internal_token": "test-internal-token-0123456789",
         "rasa_token": "test-rasa-token-0123456789",
         "pseudonym_key": "test-pseudonym-key-0123456789",
-        "admin_token": "test-admin-token-0123456789",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -6,13 +6,13 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from admin_api.content.schemas import ContentItemOut, TextIn, TranslationOut
-from admin_api.dependencies import AdminAuth
+from admin_api.dependencies import AdminOnly
 from bot.content.models import ContentItem
 from bot.content.service import set_text
 from bot.language.languages import LANGUAGES
 from bot.web.dependencies import SessionDep
 
-router = APIRouter(prefix="/content", tags=["content"], dependencies=[AdminAuth])
+router = APIRouter(prefix="/content", tags=["content"], dependencies=[AdminOnly])
 
 
 def _out(item: ContentItem, *, latest_only: bool) -> ContentItemOut:

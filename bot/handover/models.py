@@ -55,4 +55,9 @@ class Handover(Base):
     )
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, doc="What the assistant collected.")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), default=None, index=True
+    )
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    outcome: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,9 +16,8 @@ from sqlalchemy.orm import Session
 from bot.conversations.models import Conversation
 from bot.db import make_engine
 from bot.rasa_config import latest_model
-from bot.stack import Stack
+from bot.stack import Stack, lotse_executable
 
-ADMIN_TOKEN = "dev-admin-token-change-me"
 RASA_TOKEN = "dev-rasa-token-change-me"
 
 
@@ -27,6 +27,28 @@ def stack() -> Iterator[Stack]:
         pytest.fail("no trained model: run `make train` (make test does)")
     with Stack.create() as running:
         yield running
+
+
+def staff_token(stack: Stack, username: str, role: str) -> str:
+    """Create a staff account in the stack's database with the real CLI; return an API token."""
+    lotse = lotse_executable()
+    subprocess.run(
+        [lotse, "users", "create", "--username", username, "--role", role, "--password-stdin"],
+        input="integration test password\n",
+        env=stack.env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    token = subprocess.run(
+        [lotse, "users", "token", username], env=stack.env, check=True, capture_output=True, text=True
+    )
+    return token.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def admin_token(stack: Stack) -> str:
+    return staff_token(stack, "it-admin", "admin")
 
 
 @pytest.fixture(scope="session")

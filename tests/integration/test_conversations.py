@@ -11,7 +11,7 @@ from bot.analytics.models import QuestionLog
 from bot.conversations.models import Conversation, Direction, Message
 from bot.handover.models import Handover, HandoverReason, Urgency
 from bot.stack import Stack
-from tests.integration.conftest import ADMIN_TOKEN, Person, conversation_of, rasa_tracker
+from tests.integration.conftest import Person, conversation_of, rasa_tracker
 
 
 def _keys(body: dict[str, object]) -> list[str]:
@@ -66,12 +66,14 @@ def test_asking_for_another_language_switches(person: Person) -> None:
     assert body["replies"][0]["language"] == "en"
 
 
-def test_changed_text_is_served_at_once_without_retraining(stack: Stack, person: Person) -> None:
+def test_changed_text_is_served_at_once_without_retraining(
+    stack: Stack, person: Person, admin_token: str
+) -> None:
     new_text = "Ab sofort: Einbürgerung nach 5 Jahren (Testtext der Verwaltung)."
     response = httpx.put(
         f"{stack.app_url}/api/admin/content/utter_faq_naturalization/requirements/de",
         json={"text": new_text},
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        headers={"Authorization": f"Bearer {admin_token}"},
     )
     assert response.status_code == 200, response.text
     body = person.say("Welche Voraussetzungen gibt es für die Einbürgerung in Deutschland?")

@@ -15,7 +15,7 @@ def test_development_fills_secrets() -> None:
 @pytest.mark.parametrize("env", ["test", "production"])
 def test_secrets_are_required_outside_development(env: str) -> None:
     with pytest.raises(ValidationError, match="LOTSE_INTERNAL_TOKEN"):
-        Settings(env=env, rasa_token="x" * 20, pseudonym_key="y" * 20, admin_token="z" * 20)  # type: ignore[arg-type]
+        Settings(env=env, rasa_token="x" * 20, pseudonym_key="y" * 20)  # type: ignore[arg-type]
 
 
 def test_development_default_is_rejected_in_production() -> None:
@@ -25,7 +25,6 @@ def test_development_default_is_rejected_in_production() -> None:
             internal_token="dev-internal-token-change-me",  # type: ignore[arg-type]
             rasa_token="x" * 20,  # type: ignore[arg-type]
             pseudonym_key="y" * 20,  # type: ignore[arg-type]
-            admin_token="z" * 20,  # type: ignore[arg-type]
         )
 
 
@@ -36,5 +35,4 @@ def test_short_secret_is_rejected() -> None:
             internal_token="short",  # type: ignore[arg-type]
             rasa_token="x" * 20,  # type: ignore[arg-type]
             pseudonym_key="y" * 20,  # type: ignore[arg-type]
-            admin_token="z" * 20,  # type: ignore[arg-type]
         )

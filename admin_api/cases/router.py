@@ -1,0 +1,174 @@
+"""Cases API: the handover queue, claiming, replying, notes, closing. Every action is audited."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated
+
+import anyio.from_thread
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from sqlalchemy import select
+
+from admin_api.audit.service import audit
+from admin_api.cases import service
+from admin_api.cases.models import CaseNote
+from admin_api.cases.schemas import CaseDetail, CaseMessage, CaseOut, CloseIn, NoteOut, TextIn
+from admin_api.dependencies import CurrentUser, StaffOnly
+from bot.content.render import render
+from bot.conversations.models import Conversation, Direction, Message, MessageStatus
+from bot.db import utcnow
+from bot.handover.models import Handover
+from bot.rasa_client import RasaUnavailable
+from bot.web.dependencies import SessionDep
+
+RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+"""Lift Rasa's pause and put the dialogue back into listening, so the next message starts a fresh turn
+(without ``action_listen`` the policies see no turn boundary and fall back)."""
+
+router = APIRouter(prefix="/cases", tags=["cases"], dependencies=[StaffOnly])
+
+
+def _case_out(h: Handover, pseudonym: str) -> CaseOut:
+    return CaseOut(
+        id=h.id,
+        conversation=pseudonym,
+        reason=h.reason.value,
+        topic=h.topic,
+        urgency=h.urgency,
+        language=h.language,
+        status=h.status.value,
+        claimed_by=h.claimed_by_id,
+        created_at=h.created_at,
+        waiting_s=max(0.0, (utcnow() - h.created_at).total_seconds()),
+        outcome=h.outcome,
+    )
+
+
+def _get(session: SessionDep, case_id: int) -> Handover:
+    handover = session.get(Handover, case_id)
+    if handover is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown case")
+    return handover
+
+
+def _pseudonym(session: SessionDep, h: Handover) -> str:
+    return session.get_one(Conversation, h.conversation_id).pseudonym
+
+
+@router.get("")
+def list_cases(
+    session: SessionDep,
+    user: CurrentUser,
+    view: service.QueueView = service.QueueView.WAITING,
+    language: Annotated[str | None, Query(max_length=8)] = None,
+    topic: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[CaseOut]:
+    """A queue view (waiting, mine, open, closed), most urgent and longest waiting first."""
+    cases = service.queue(session, view=view, user=user, language=language, topic=topic)
+    return [_case_out(h, _pseudonym(session, h)) for h in cases]
+
+
+@router.get("/{case_id}")
+def read_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseDetail:
+    """One case with the handover summary, the conversation since and the notes."""
+    h = _get(session, case_id)
+    messages = session.scalars(
+        select(Message).where(Message.conversation_id == h.conversation_id).order_by(Message.id)
+    ).all()
+    notes = session.scalars(select(CaseNote).where(CaseNote.handover_id == h.id).order_by(CaseNote.id)).all()
+    audit(session, user=user, action="read", handover_id=h.id)
+    base = _case_out(h, _pseudonym(session, h))
+    return CaseDetail(
+        **base.model_dump(),
+        transcript=h.transcript,
+        facts=h.facts,
+        messages=[
+            CaseMessage(
+                id=m.id,
+                direction=m.direction.value,
+                text=m.text,
+                language=m.language,
+                at=m.created_at,
+                from_caseworker=bool((m.payload or {}).get("from_caseworker")),
+            )
+            for m in messages
+        ],
+        notes=[NoteOut(id=n.id, staff_user_id=n.staff_user_id, text=n.text, at=n.at) for n in notes],
+    )
+
+
+@router.post("/{case_id}/claim")
+def claim_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseOut:
+    """Take the case; the assistant stays silent for the conversation while a caseworker has it."""
+    _get(session, case_id)
+    try:
+        h = service.claim(session, handover_id=case_id, user=user)
+    except service.CaseConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    audit(session, user=user, action="claim", handover_id=h.id)
+    return _case_out(h, _pseudonym(session, h))
+
+
+@router.post("/{case_id}/reply", status_code=status.HTTP_201_CREATED)
+def reply_case(case_id: int, body: TextIn, session: SessionDep, user: CurrentUser) -> CaseMessage:
+    """Send a message to the person (delivered by the person's channel)."""
+    _get(session, case_id)
+    try:
+        msg = service.reply(session, handover_id=case_id, user=user, text=body.text)
+    except service.CaseConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    audit(session, user=user, action="reply", handover_id=case_id, detail={"message_id": msg.id})
+    return CaseMessage(
+        id=msg.id,
+        direction="out",
+        text=msg.text,
+        language=msg.language,
+        at=msg.created_at,
+        from_caseworker=True,
+    )
+
+
+@router.post("/{case_id}/notes", status_code=status.HTTP_201_CREATED)
+def note_case(case_id: int, body: TextIn, session: SessionDep, user: CurrentUser) -> NoteOut:
+    """Add an internal note."""
+    _get(session, case_id)
+    note = service.add_note(session, handover_id=case_id, user=user, text=body.text)
+    audit(session, user=user, action="note", handover_id=case_id)
+    return NoteOut(id=note.id, staff_user_id=note.staff_user_id, text=note.text, at=note.at)
+
+
+@router.post("/{case_id}/close")
+def close_case(
+    case_id: int, body: CloseIn, request: Request, session: SessionDep, user: CurrentUser
+) -> CaseOut:
+    """Close the case and hand the conversation back to the assistant; the person is told.
+
+    Rasa's pause is lifted first: if Rasa is unreachable nothing changes and the caseworker is
+    asked to try again (503), so a conversation is never left paused in Rasa but open in Lotse.
+    """
+    h = _get(session, case_id)
+    rasa = request.app.state.assistant.rasa
+    try:
+        anyio.from_thread.run(
+            functools.partial(rasa.append_events, sender=_pseudonym(session, h), events=RESUME_EVENTS)
+        )
+    except RasaUnavailable:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "assistant unavailable, try again") from None
+    try:
+        closed = service.close(session, handover_id=case_id, user=user, outcome=body.outcome)
+    except service.CaseConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    notice = render(session, key="utter_case_closed", language=closed.language)
+    session.add(
+        Message(
+            conversation_id=h.conversation_id,
+            direction=Direction.OUT,
+            text=notice.text,
+            language=notice.language,
+            status=MessageStatus.PENDING,
+            content_key=notice.key,
+            payload=notice.as_payload(),
+        )
+    )
+    audit(session, user=user, action="close", handover_id=case_id, detail={"outcome": body.outcome})
+    return _case_out(h, closed.pseudonym)

@@ -1,0 +1,62 @@
+"""Shapes of the cases API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class CaseOut(BaseModel):
+    id: int
+    conversation: str
+    reason: str
+    topic: str | None
+    urgency: int
+    language: str
+    status: str
+    claimed_by: int | None
+    created_at: datetime
+    waiting_s: float
+    outcome: str | None
+
+
+class CaseMessage(BaseModel):
+    id: int
+    direction: str
+    text: str
+    language: str | None
+    at: datetime
+    from_caseworker: bool
+
+
+class NoteOut(BaseModel):
+    id: int
+    staff_user_id: int | None
+    text: str
+    at: datetime
+
+
+class CaseDetail(CaseOut):
+    transcript: list[dict[str, Any]]
+    messages: list[CaseMessage]
+    facts: dict[str, Any]
+    notes: list[NoteOut]
+
+
+class TextIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class CloseIn(BaseModel):
+    outcome: str = Field(min_length=1, max_length=64)
+
+
+class AuditOut(BaseModel):
+    id: int
+    staff_user_id: int | None
+    action: str
+    handover_id: int | None
+    detail: dict[str, Any]
+    at: datetime

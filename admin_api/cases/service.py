@@ -1,0 +1,132 @@
+"""Cases (handovers) for caseworkers: queues, claiming, replies, notes, closing."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from admin_api.cases.models import CaseNote
+from admin_api.staff.models import Role, StaffUser
+from bot.conversations.models import Conversation, ConversationState, Direction, Message, MessageStatus
+from bot.db import utcnow
+from bot.handover.models import Handover, HandoverStatus
+
+
+class QueueView(enum.StrEnum):
+    WAITING = "waiting"
+    MINE = "mine"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CaseConflict(Exception):
+    """The case is not in a state that allows this (claimed by someone else, closed)."""
+
+
+def queue(
+    session: Session,
+    *,
+    view: QueueView,
+    user: StaffUser,
+    language: str | None = None,
+    topic: str | None = None,
+    limit: int = 100,
+) -> list[Handover]:
+    """Cases of one queue view, most urgent first, then longest waiting."""
+    query: Select[tuple[Handover]] = select(Handover)
+    if view == QueueView.WAITING:
+        query = query.where(Handover.status == HandoverStatus.OPEN)
+    elif view == QueueView.MINE:
+        query = query.where(Handover.status == HandoverStatus.CLAIMED, Handover.claimed_by_id == user.id)
+    elif view == QueueView.OPEN:
+        query = query.where(Handover.status != HandoverStatus.CLOSED)
+    else:
+        query = query.where(Handover.status == HandoverStatus.CLOSED)
+    if language:
+        query = query.where(Handover.language == language)
+    if topic:
+        query = query.where(Handover.topic == topic)
+    return list(session.scalars(query.order_by(Handover.urgency, Handover.created_at).limit(limit)))
+
+
+def claim(session: Session, *, handover_id: int, user: StaffUser) -> Handover:
+    """Take a waiting case. Atomic: of two caseworkers claiming at once, exactly one wins."""
+    result = session.execute(
+        update(Handover)
+        .where(Handover.id == handover_id, Handover.status == HandoverStatus.OPEN)
+        .values(status=HandoverStatus.CLAIMED, claimed_by_id=user.id, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(result, "rowcount", 0):
+        raise CaseConflict("the case is already claimed or closed")
+    handover = session.get_one(Handover, handover_id)
+    session.refresh(handover)
+    return handover
+
+
+def _own_open_case(session: Session, handover_id: int, user: StaffUser) -> Handover:
+    handover = session.get_one(Handover, handover_id)
+    if handover.status != HandoverStatus.CLAIMED or handover.claimed_by_id != user.id:
+        raise CaseConflict("claim the case first")
+    return handover
+
+
+def reply(session: Session, *, handover_id: int, user: StaffUser, text: str) -> Message:
+    """Queue a caseworker's message to the person; the channel delivers it."""
+    handover = _own_open_case(session, handover_id, user)
+    conv = session.get_one(Conversation, handover.conversation_id)
+    msg = Message(
+        conversation_id=conv.id,
+        direction=Direction.OUT,
+        text=text,
+        language="de",
+        status=MessageStatus.PENDING,
+        payload={
+            "key": "caseworker",
+            "text": text,
+            "language": "de",
+            "topic": handover.topic or "other",
+            "buttons": [],
+            "machine_translated": False,
+            "from_caseworker": True,
+        },
+    )
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def add_note(session: Session, *, handover_id: int, user: StaffUser, text: str) -> CaseNote:
+    """An internal note on the case (never sent to the person)."""
+    session.get_one(Handover, handover_id)
+    note = CaseNote(handover_id=handover_id, staff_user_id=user.id, text=text)
+    session.add(note)
+    session.flush()
+    return note
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    handover: Handover
+    pseudonym: str
+    language: str
+
+
+def close(session: Session, *, handover_id: int, user: StaffUser, outcome: str) -> Closed:
+    """Close the case and hand the conversation back to the assistant."""
+    handover = session.get_one(Handover, handover_id)
+    if handover.status == HandoverStatus.CLOSED:
+        raise CaseConflict("the case is closed already")
+    if (
+        handover.status == HandoverStatus.CLAIMED
+        and handover.claimed_by_id != user.id
+        and user.role != Role.ADMIN
+    ):
+        raise CaseConflict("claimed by another caseworker")
+    handover.status, handover.closed_at, handover.outcome = HandoverStatus.CLOSED, utcnow(), outcome
+    conv = session.get_one(Conversation, handover.conversation_id)
+    conv.state = ConversationState.BOT
+    return Closed(handover=handover, pseudonym=conv.pseudonym, language=conv.language)

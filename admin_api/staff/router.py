@@ -1,0 +1,147 @@
+"""Login, staff accounts (admins) and personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, HTTPException, Response, status
+from sqlalchemy import select
+
+from admin_api.audit.service import audit
+from admin_api.dependencies import SESSION_COOKIE, AdminOnly, CurrentUser
+from admin_api.staff.models import ApiToken, StaffUser
+from admin_api.staff.schemas import (
+    LoginIn,
+    LoginOut,
+    NewTokenOut,
+    StaffIn,
+    StaffOut,
+    StaffPatch,
+    TokenIn,
+    TokenOut,
+)
+from admin_api.staff.service import (
+    AuthError,
+    authenticate,
+    close_session,
+    create_user,
+    issue_token,
+    open_session,
+)
+from admin_api.staff.service import revoke_token as revoke
+from bot.language.languages import LANGUAGES
+from bot.web.dependencies import SessionDep, SettingsDep
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+staff_router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[AdminOnly])
+token_router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+
+def _staff_out(user: StaffUser) -> StaffOut:
+    return StaffOut(
+        id=user.id, username=user.username, role=user.role, languages=list(user.languages), active=user.active
+    )
+
+
+@auth_router.post("/login")
+def login(body: LoginIn, response: Response, session: SessionDep, settings: SettingsDep) -> LoginOut:
+    """Browser login: sets an HTTP-only session cookie and returns the CSRF token."""
+    try:
+        user = authenticate(session, username=body.username, password=body.password)
+    except AuthError:
+        session.commit()  # keep the failed-login count even though we answer with an error
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "wrong username or password, or account locked"
+        ) from None
+    opened = open_session(session, user=user)
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.cookie,
+        httponly=True,
+        secure=settings.env == "production",
+        samesite="strict",
+        expires=opened.expires_at,
+        path="/",
+    )
+    return LoginOut(username=user.username, role=user.role, csrf_token=opened.csrf_token)
+
+
+@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(
+    response: Response,
+    session: SessionDep,
+    user: CurrentUser,
+    lotse_session: Annotated[str | None, Cookie(include_in_schema=False)] = None,
+) -> None:
+    """End the browser session."""
+    if lotse_session:
+        close_session(session, lotse_session)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@auth_router.get("/me")
+def me(user: CurrentUser) -> StaffOut:
+    """The logged-in staff member."""
+    return _staff_out(user)
+
+
+@staff_router.get("")
+def list_staff(session: SessionDep) -> list[StaffOut]:
+    """All staff accounts."""
+    return [_staff_out(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
+
+
+@staff_router.post("", status_code=status.HTTP_201_CREATED)
+def add_staff(body: StaffIn, session: SessionDep, user: CurrentUser) -> StaffOut:
+    """Create a caseworker or admin account."""
+    try:
+        created = create_user(
+            session, username=body.username, password=body.password, role=body.role, languages=body.languages
+        )
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    audit(
+        session, user=user, action="staff_create", detail={"username": created.username, "role": created.role}
+    )
+    return _staff_out(created)
+
+
+@staff_router.patch("/{staff_id}")
+def change_staff(staff_id: int, body: StaffPatch, session: SessionDep, user: CurrentUser) -> StaffOut:
+    """Change role, languages or deactivate an account."""
+    target = session.get(StaffUser, staff_id)
+    if target is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown staff member")
+    if body.languages is not None:
+        if any(lang not in LANGUAGES for lang in body.languages):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown language")
+        target.languages = list(body.languages)
+    if body.role is not None:
+        target.role = body.role
+    if body.active is not None:
+        target.active = body.active
+    audit(session, user=user, action="staff_change", detail={"staff_id": staff_id})
+    return _staff_out(target)
+
+
+@token_router.get("")
+def my_tokens(session: SessionDep, user: CurrentUser) -> list[TokenOut]:
+    """The caller's API tokens (without their secrets)."""
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    return [TokenOut(id=t.id, name=t.name, created_at=t.created_at, revoked_at=t.revoked_at) for t in rows]
+
+
+@token_router.post("", status_code=status.HTTP_201_CREATED)
+def new_token(body: TokenIn, session: SessionDep, user: CurrentUser) -> NewTokenOut:
+    """A new API token for the caller; the secret is shown once."""
+    token, secret = issue_token(session, user=user, name=body.name)
+    return NewTokenOut(
+        id=token.id, name=token.name, created_at=token.created_at, revoked_at=None, token=secret
+    )
+
+
+@token_router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> None:
+    """Revoke one of the caller's tokens (admins: any token)."""
+    if not revoke(session, token_id=token_id, by=user):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such active token")

@@ -1,0 +1,56 @@
+"""Shapes of the staff, token and login API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from admin_api.staff.models import Role
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class LoginOut(BaseModel):
+    username: str
+    role: Role
+    csrf_token: str
+
+
+class StaffOut(BaseModel):
+    id: int
+    username: str
+    role: Role
+    languages: list[str]
+    active: bool
+
+
+class StaffIn(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    password: str = Field(min_length=12, max_length=256)
+    role: Role
+    languages: list[str] = Field(default_factory=list, max_length=12)
+
+
+class StaffPatch(BaseModel):
+    role: Role | None = None
+    languages: list[str] | None = Field(default=None, max_length=12)
+    active: bool | None = None
+
+
+class TokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="Shown once; only its hash is stored.")

@@ -1,0 +1,239 @@
+"""The admin API's authorisation matrix: every endpoint x (anonymous, caseworker, admin), on the
+real app with its own database (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from admin_api.staff.models import Role
+from admin_api.staff.service import create_user, issue_token
+from bot.content.service import seed
+from bot.conversations.models import Conversation
+from bot.db import session_scope
+from bot.handover.models import HandoverReason
+from bot.handover.service import create_handover
+from bot.web.app import create_app
+from tests.conftest import POSTGRES_URL, make_settings, migrate
+
+PASSWORD = "a long enough password"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="module", params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
+def api_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'lotse.db'}"
+    else:
+        assert POSTGRES_URL is not None
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "lotse_api_test" WITH (FORCE)'))
+            conn.execute(text('CREATE DATABASE "lotse_api_test"'))
+        admin.dispose()
+        url = POSTGRES_URL.rsplit("/", 1)[0] + "/lotse_api_test"
+    migrate(url)
+    with session_scope(url) as session:
+        seed(session)
+    return url
+
+
+@dataclass
+class Env:
+    client: TestClient
+    url: str
+    tokens: dict[str, str]
+
+    def case(self) -> int:
+        """A fresh handover to act on."""
+        with session_scope(self.url) as session:
+            conv = Conversation(pseudonym=f"web-test{next(_counter)}", channel="web", language="ar")
+            session.add(conv)
+            session.flush()
+            return create_handover(session, conversation=conv, reason=HandoverReason.REQUESTED, topic=None).id
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"} if role != "anonymous" else {}
+
+
+@pytest.fixture(scope="module")
+def env(api_db: str) -> Iterator[Env]:
+    tokens = {}
+    with session_scope(api_db) as session:
+        for role in (Role.CASEWORKER, Role.ADMIN):
+            user = create_user(
+                session, username=f"{role.value}-{next(_counter)}", password=PASSWORD, role=role
+            )
+            tokens[role.value] = issue_token(session, user=user, name="test")[1]
+    app = create_app(make_settings(database_url=api_db, rasa_url="http://127.0.0.1:9"))
+    with TestClient(app) as client:
+        yield Env(client, api_db, tokens)
+
+
+Call = Callable[[Env, str], Any]
+
+
+def _claim_then(action: str) -> Call:
+    def call(env: Env, role: str) -> Any:
+        case = env.case()
+        if role != "anonymous":
+            assert (
+                env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers(role)).status_code
+                == 200
+            )
+        return env.client.post(
+            f"/api/admin/cases/{case}/{action}", json={"text": "Guten Tag"}, headers=env.headers(role)
+        )
+
+    return call
+
+
+def _own_token_revoke(env: Env, role: str) -> Any:
+    if role == "anonymous":
+        return env.client.delete("/api/admin/tokens/1")
+    token = env.client.post("/api/admin/tokens", json={"name": "x"}, headers=env.headers(role)).json()
+    return env.client.delete(f"/api/admin/tokens/{token['id']}", headers=env.headers(role))
+
+
+def _new_staff(env: Env, role: str) -> Any:
+    body = {
+        "username": f"new{next(_counter)}",
+        "password": PASSWORD,
+        "role": "caseworker",
+        "languages": ["uk"],
+    }
+    return env.client.post("/api/admin/staff", json=body, headers=env.headers(role))
+
+
+def _patch_staff(env: Env, role: str) -> Any:
+    with session_scope(env.url) as session:
+        target = create_user(
+            session, username=f"p{next(_counter)}", password=PASSWORD, role=Role.CASEWORKER
+        ).id
+    return env.client.patch(
+        f"/api/admin/staff/{target}", json={"languages": ["fa"]}, headers=env.headers(role)
+    )
+
+
+MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
+    "GET /auth/me": (
+        lambda e, r: e.client.get("/api/admin/auth/me", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "GET /staff": (
+        lambda e, r: e.client.get("/api/admin/staff", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "POST /staff": (_new_staff, {"anonymous": 401, "caseworker": 403, "admin": 201}),
+    "PATCH /staff/{id}": (_patch_staff, {"anonymous": 401, "caseworker": 403, "admin": 200}),
+    "GET /tokens": (
+        lambda e, r: e.client.get("/api/admin/tokens", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "POST /tokens": (
+        lambda e, r: e.client.post("/api/admin/tokens", json={"name": "t"}, headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 201, "admin": 201},
+    ),
+    "DELETE /tokens/{id}": (_own_token_revoke, {"anonymous": 401, "caseworker": 204, "admin": 204}),
+    "GET /cases": (
+        lambda e, r: e.client.get("/api/admin/cases?view=waiting", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "GET /cases/{id}": (
+        lambda e, r: e.client.get(f"/api/admin/cases/{e.case()}", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "POST /cases/{id}/claim": (
+        lambda e, r: e.client.post(f"/api/admin/cases/{e.case()}/claim", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "POST /cases/{id}/notes": (
+        lambda e, r: e.client.post(
+            f"/api/admin/cases/{e.case()}/notes", json={"text": "n"}, headers=e.headers(r)
+        ),
+        {"anonymous": 401, "caseworker": 201, "admin": 201},
+    ),
+    "POST /cases/{id}/reply": (_claim_then("reply"), {"anonymous": 401, "caseworker": 201, "admin": 201}),
+    "POST /cases/{id}/close": (
+        lambda e, r: e.client.post(
+            f"/api/admin/cases/{e.case()}/close", json={"outcome": "x"}, headers=e.headers(r)
+        ),
+        # with no Rasa reachable the pause cannot be lifted: nothing changes, 503
+        {"anonymous": 401, "caseworker": 503, "admin": 503},
+    ),
+    "GET /content": (
+        lambda e, r: e.client.get("/api/admin/content", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "PUT /content/{key}/{lang}": (
+        lambda e, r: e.client.put(
+            "/api/admin/content/utter_thanks/de", json={"text": "Gern!"}, headers=e.headers(r)
+        ),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "GET /audit": (
+        lambda e, r: e.client.get("/api/admin/audit", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "caseworker", "admin"])
+@pytest.mark.parametrize("endpoint", list(MATRIX))
+def test_authorisation_matrix(env: Env, endpoint: str, role: str) -> None:
+    call, expected = MATRIX[endpoint]
+    response = call(env, role)
+    assert response.status_code == expected[role], response.text
+
+
+def test_every_admin_route_is_in_the_matrix(env: Env) -> None:
+    routes = {
+        f"{method} {route.path.removeprefix('/api/admin')}"  # type: ignore[attr-defined]
+        for route in env.client.app.routes  # type: ignore[attr-defined]
+        if getattr(route, "path", "").startswith("/api/admin")
+        for method in route.methods  # type: ignore[attr-defined]
+    }
+    public = {"POST /auth/login", "POST /auth/logout", "GET /content/{key}/history"}
+    covered = {k.replace("{key}/{lang}", "{key}/{language}") for k in MATRIX}
+    normalised = {
+        r.replace("{staff_id}", "{id}")
+        .replace("{case_id}", "{id}")
+        .replace("{token_id}", "{id}")
+        .replace("{key:path}", "{key}")
+        for r in routes
+    }
+    assert normalised - public - covered == set()
+
+
+def test_claiming_twice_conflicts_and_everything_is_audited(env: Env) -> None:
+    case = env.case()
+    first = env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers("caseworker"))
+    second = env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers("admin"))
+    assert (first.status_code, second.status_code) == (200, 409)
+    env.client.get(f"/api/admin/cases/{case}", headers=env.headers("caseworker"))
+    log = env.client.get(f"/api/admin/audit?handover_id={case}", headers=env.headers("admin")).json()
+    assert [e["action"] for e in log] == ["read", "claim"]
+
+
+def test_browser_login_needs_csrf_for_changes(env: Env) -> None:
+    with session_scope(env.url) as session:
+        create_user(session, username="browser", password=PASSWORD, role=Role.ADMIN)
+    client = TestClient(env.client.app)
+    wrong = client.post("/api/admin/auth/login", json={"username": "browser", "password": "nope nope nope"})
+    assert wrong.status_code == 401
+    login = client.post("/api/admin/auth/login", json={"username": "browser", "password": PASSWORD})
+    assert login.status_code == 200
+    assert "httponly" in login.headers["set-cookie"].lower()
+    csrf = login.json()["csrf_token"]
+    assert client.get("/api/admin/auth/me").status_code == 200
+    body = {"username": f"c{next(_counter)}", "password": PASSWORD, "role": "caseworker"}
+    assert client.post("/api/admin/staff", json=body).status_code == 403
+    assert client.post("/api/admin/staff", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
+    assert client.post("/api/admin/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert client.get("/api/admin/auth/me").status_code == 401
