@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from admin_api.inbox.router import events as inbox_events
+from admin_api.inbox.router import pages as inbox_pages
 from admin_api.router import router as admin_router
 from bot.config import Settings, get_settings
 from bot.db import session_factory
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(nlg.router)
     app.include_router(internal.router)
     app.include_router(admin_router)
+    app.include_router(inbox_events)
+    app.include_router(inbox_pages)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, object]:

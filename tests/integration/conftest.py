@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 import uuid
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -117,3 +119,26 @@ def rasa_tracker(stack: Stack, sender: str) -> dict[str, Any]:
 def conversation_of(db: Session, person: Person) -> Conversation:
     """The app's conversation row of a test person."""
     return db.scalars(select(Conversation).where(Conversation.pseudonym == person.conversation)).one()
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is not installed (.ci/run installs Debian's chromium package)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

@@ -1,0 +1,87 @@
+"""The caseworker web inbox: server-rendered pages plus a server-sent-events stream.
+
+The pages call the JSON admin API with the browser session (cookie + CSRF token). The event stream
+polls the database, so it works the same with several app instances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+
+from admin_api.dependencies import SESSION_COOKIE
+from admin_api.staff.service import session_user, user_for_token
+from bot.conversations.models import Direction, Message
+from bot.handover.models import Handover
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+pages = APIRouter(prefix="/inbox", include_in_schema=False)
+events = APIRouter(prefix="/api/admin", tags=["inbox"])
+POLL_S = 1.0
+
+
+@pages.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    """Login form."""
+    return templates.TemplateResponse(request, "login.html", {})
+
+
+@pages.get("", response_class=HTMLResponse)
+def queue_page(request: Request) -> HTMLResponse:
+    """The queue (the page loads its data from the API; unauthenticated visitors are sent to login)."""
+    return templates.TemplateResponse(request, "queue.html", {})
+
+
+@pages.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int) -> HTMLResponse:
+    """One case with the live conversation."""
+    return templates.TemplateResponse(request, "case.html", {"case_id": case_id})
+
+
+def _marks(request: Request) -> tuple[int, int]:
+    with request.app.state.assistant.sessions() as session:
+        cases = session.scalar(select(func.max(Handover.id))) or 0
+        messages = session.scalar(select(func.max(Message.id)).where(Message.direction == Direction.IN)) or 0
+        return int(cases), int(messages)
+
+
+def _authenticated(request: Request) -> bool:
+    """Check the session cookie or bearer token in a short transaction of its own (a stream must not
+    hold a database transaction open for its whole life)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    bearer = request.headers.get("authorization", "")
+    with request.app.state.assistant.sessions() as session:
+        if bearer.lower().startswith("bearer "):
+            return user_for_token(session, bearer[7:].strip()) is not None
+        return bool(cookie) and session_user(session, cookie or "") is not None
+
+
+@events.get("/events")
+async def stream(request: Request) -> StreamingResponse:
+    """Server-sent events: ``case`` when a new handover arrives, ``message`` when a person writes."""
+    if not await anyio.to_thread.run_sync(_authenticated, request):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "login required")
+
+    async def produce() -> AsyncIterator[str]:
+        last_case, last_message = await anyio.to_thread.run_sync(_marks, request)
+        yield "retry: 2000\n\n"
+        while not await request.is_disconnected():
+            await asyncio.sleep(POLL_S)
+            case, message = await anyio.to_thread.run_sync(_marks, request)
+            if case > last_case:
+                yield f"event: case\ndata: {json.dumps({'id': case})}\n\n"
+            if message > last_message:
+                yield f"event: message\ndata: {json.dumps({'id': message})}\n\n"
+            if case == last_case and message == last_message:
+                yield ": keep-alive\n\n"
+            last_case, last_message = case, message
+
+    return StreamingResponse(produce(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
