@@ -76,6 +76,7 @@ class Stack:
                 "LOTSE_ACTION_PORT": str(action_port),
                 "LOTSE_ENDPOINTS_FILE": str(work / "endpoints.yml"),
                 "LOTSE_RETRY_INTERVAL_S": "1",
+                "LOTSE_ARGOS_PACKAGES_DIR": str(work / "argos-packages"),
             }
         )
         env.update(extra_env or {})

@@ -12,14 +12,29 @@ from sqlalchemy import select
 from admin_api.audit.service import audit
 from admin_api.cases import service
 from admin_api.cases.models import CaseNote
-from admin_api.cases.schemas import CaseDetail, CaseMessage, CaseOut, CloseIn, NoteOut, TextIn
+from admin_api.cases.schemas import (
+    CaseDetail,
+    CaseMessage,
+    CaseOut,
+    CloseIn,
+    NoteOut,
+    ReplyIn,
+    TextIn,
+    TranslationPreview,
+)
 from admin_api.dependencies import CurrentUser, StaffOnly
 from bot.content.render import render
 from bot.conversations.models import Conversation, Direction, Message, MessageStatus
 from bot.db import utcnow
 from bot.handover.models import Handover
 from bot.rasa_client import RasaUnavailable
-from bot.web.dependencies import SessionDep
+from bot.translation.service import (
+    TranslationService,
+    get_translation_service,
+    translate_for_caseworker,
+    translate_for_person,
+)
+from bot.web.dependencies import SessionDep, SettingsDep
 
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 """Lift Rasa's pause and put the dialogue back into listening, so the next message starts a fresh turn
@@ -69,9 +84,10 @@ def list_cases(
 
 
 @router.get("/{case_id}")
-def read_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseDetail:
-    """One case with the handover summary, the conversation since and the notes."""
+def read_case(case_id: int, session: SessionDep, user: CurrentUser, settings: SettingsDep) -> CaseDetail:
+    """One case with the handover summary, the conversation (with German translations) and the notes."""
     h = _get(session, case_id)
+    translator = get_translation_service(settings)
     messages = session.scalars(
         select(Message).where(Message.conversation_id == h.conversation_id).order_by(Message.id)
     ).all()
@@ -82,18 +98,33 @@ def read_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseDetai
         **base.model_dump(),
         transcript=h.transcript,
         facts=h.facts,
-        messages=[
-            CaseMessage(
-                id=m.id,
-                direction=m.direction.value,
-                text=m.text,
-                language=m.language,
-                at=m.created_at,
-                from_caseworker=bool((m.payload or {}).get("from_caseworker")),
-            )
-            for m in messages
-        ],
+        translation_available=translator.available(h.language, "de")
+        and translator.available("de", h.language)
+        if h.language != "de"
+        else True,
+        needs_interpreter=bool(h.facts.get("needs_interpreter")),
+        messages=[_case_message(m, translator) for m in messages],
         notes=[NoteOut(id=n.id, staff_user_id=n.staff_user_id, text=n.text, at=n.at) for n in notes],
+    )
+
+
+def _case_message(m: Message, translator: TranslationService) -> CaseMessage:
+    payload = m.payload or {}
+    german = engine = None
+    if m.direction == Direction.IN and m.language and m.language != "de" and m.text.strip():
+        both = translate_for_caseworker(m.text, m.language, service=translator)
+        german, engine = both.german, both.engine
+    return CaseMessage(
+        id=m.id,
+        direction=m.direction.value,
+        text=m.text,
+        language=m.language,
+        at=m.created_at,
+        from_caseworker=bool(payload.get("from_caseworker")),
+        german=german,
+        machine_translated=bool(payload.get("machine_translated")) or german is not None,
+        engine=engine or payload.get("engine"),
+        original=payload.get("original"),
     )
 
 
@@ -109,23 +140,53 @@ def claim_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseOut:
     return _case_out(h, _pseudonym(session, h))
 
 
+@router.post("/{case_id}/translate")
+def preview_translation(
+    case_id: int, body: TextIn, session: SessionDep, settings: SettingsDep
+) -> TranslationPreview:
+    """The machine translation a reply would get, so that the caseworker can edit it first."""
+    h = _get(session, case_id)
+    both = translate_for_person(body.text, h.language, service=get_translation_service(settings))
+    return TranslationPreview(
+        text=body.text,
+        language=h.language,
+        translation=both.translation,
+        engine=both.engine,
+        unavailable_reason=both.unavailable_reason,
+    )
+
+
 @router.post("/{case_id}/reply", status_code=status.HTTP_201_CREATED)
-def reply_case(case_id: int, body: TextIn, session: SessionDep, user: CurrentUser) -> CaseMessage:
-    """Send a message to the person (delivered by the person's channel)."""
-    _get(session, case_id)
+def reply_case(
+    case_id: int, body: ReplyIn, session: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> CaseMessage:
+    """Send a message to the person in their language (machine-translated and marked), or as written."""
+    h = _get(session, case_id)
+    translated = None
+    if body.translate and not body.translated_text and h.language != "de":
+        translated = translate_for_person(body.text, h.language, service=get_translation_service(settings))
     try:
-        msg = service.reply(session, handover_id=case_id, user=user, text=body.text)
+        msg = service.reply(
+            session,
+            handover_id=case_id,
+            user=user,
+            text=body.text,
+            translated=translated,
+            edited_translation=body.translated_text if body.translate else None,
+        )
     except service.CaseConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     audit(session, user=user, action="reply", handover_id=case_id, detail={"message_id": msg.id})
-    return CaseMessage(
-        id=msg.id,
-        direction="out",
-        text=msg.text,
-        language=msg.language,
-        at=msg.created_at,
-        from_caseworker=True,
-    )
+    return _case_message(msg, get_translation_service(settings))
+
+
+@router.post("/{case_id}/interpreter")
+def needs_interpreter(case_id: int, session: SessionDep, user: CurrentUser) -> CaseOut:
+    """Mark the case as needing a human interpreter."""
+    h = _get(session, case_id)
+    service.mark_interpreter(session, handover_id=case_id)
+    audit(session, user=user, action="interpreter", handover_id=case_id)
+    return _case_out(h, _pseudonym(session, h))
 
 
 @router.post("/{case_id}/notes", status_code=status.HTTP_201_CREATED)

@@ -29,6 +29,14 @@ class CaseMessage(BaseModel):
     language: str | None
     at: datetime
     from_caseworker: bool
+    german: str | None = Field(
+        default=None, description="German side: machine translation of a person's message."
+    )
+    machine_translated: bool = False
+    engine: str | None = None
+    original: str | None = Field(
+        default=None, description="The caseworker's German original of a translated reply."
+    )
 
 
 class NoteOut(BaseModel):
@@ -39,6 +47,8 @@ class NoteOut(BaseModel):
 
 
 class CaseDetail(CaseOut):
+    translation_available: bool
+    needs_interpreter: bool
     transcript: list[dict[str, Any]]
     messages: list[CaseMessage]
     facts: dict[str, Any]
@@ -47,6 +57,22 @@ class CaseDetail(CaseOut):
 
 class TextIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000, description="The caseworker's text in German.")
+    translate: bool = Field(default=True, description="Machine-translate into the person's language.")
+    translated_text: str | None = Field(
+        default=None, max_length=6000, description="An edited translation to send instead of the machine's."
+    )
+
+
+class TranslationPreview(BaseModel):
+    text: str
+    language: str
+    translation: str | None
+    engine: str | None
+    unavailable_reason: str | None
 
 
 class CloseIn(BaseModel):

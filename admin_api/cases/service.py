@@ -13,6 +13,7 @@ from admin_api.staff.models import Role, StaffUser
 from bot.conversations.models import Conversation, ConversationState, Direction, Message, MessageStatus
 from bot.db import utcnow
 from bot.handover.models import Handover, HandoverStatus
+from bot.translation.service import Bilingual
 
 
 class QueueView(enum.StrEnum):
@@ -74,29 +75,55 @@ def _own_open_case(session: Session, handover_id: int, user: StaffUser) -> Hando
     return handover
 
 
-def reply(session: Session, *, handover_id: int, user: StaffUser, text: str) -> Message:
-    """Queue a caseworker's message to the person; the channel delivers it."""
+def reply(
+    session: Session,
+    *,
+    handover_id: int,
+    user: StaffUser,
+    text: str,
+    translated: Bilingual | None = None,
+    edited_translation: str | None = None,
+) -> Message:
+    """Queue a caseworker's message to the person; the channel delivers it.
+
+    With a translation the person receives it in their language, marked as machine-translated; the
+    German original stays with the message.
+    """
     handover = _own_open_case(session, handover_id, user)
     conv = session.get_one(Conversation, handover.conversation_id)
+    sent, language, engine = text, "de", None
+    if edited_translation:
+        sent, language, engine = edited_translation, conv.language, "edited machine translation"
+    elif translated is not None and translated.available and translated.translation is not None:
+        sent, language, engine = translated.translation, translated.translation_language, translated.engine
     msg = Message(
         conversation_id=conv.id,
         direction=Direction.OUT,
-        text=text,
-        language="de",
+        text=sent,
+        language=language,
         status=MessageStatus.PENDING,
         payload={
             "key": "caseworker",
-            "text": text,
-            "language": "de",
+            "text": sent,
+            "language": language,
             "topic": handover.topic or "other",
             "buttons": [],
-            "machine_translated": False,
+            "machine_translated": engine is not None,
+            "engine": engine,
+            "original": text if engine is not None else None,
             "from_caseworker": True,
         },
     )
     session.add(msg)
     session.flush()
     return msg
+
+
+def mark_interpreter(session: Session, *, handover_id: int) -> Handover:
+    """Record that the case needs a human interpreter (no machine translation for the language)."""
+    handover = session.get_one(Handover, handover_id)
+    handover.facts = {**handover.facts, "needs_interpreter": True}
+    return handover
 
 
 def add_note(session: Session, *, handover_id: int, user: StaffUser, text: str) -> CaseNote:

@@ -16,7 +16,7 @@ from bot.translation.argos import ArgosTranslator
 from bot.translation.service import TranslationService
 from tests.translation.tiny_argos import build_package
 
-PAIRS = [("ar", "en"), ("en", "de"), ("de", "en"), ("en", "fa"), ("en", "ps")]
+PAIRS = [("ar", "en"), ("en", "ar"), ("en", "de"), ("de", "en"), ("en", "fa"), ("en", "ps")]
 
 
 @pytest.fixture(scope="session")

@@ -159,6 +159,16 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         ),
         {"anonymous": 401, "caseworker": 201, "admin": 201},
     ),
+    "POST /cases/{id}/translate": (
+        lambda e, r: e.client.post(
+            f"/api/admin/cases/{e.case()}/translate", json={"text": "Hallo"}, headers=e.headers(r)
+        ),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "POST /cases/{id}/interpreter": (
+        lambda e, r: e.client.post(f"/api/admin/cases/{e.case()}/interpreter", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
     "POST /cases/{id}/reply": (_claim_then("reply"), {"anonymous": 401, "caseworker": 201, "admin": 201}),
     "POST /cases/{id}/close": (
         lambda e, r: e.client.post(
