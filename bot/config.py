@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     unavailable_handover_s: float = Field(
         default=900.0, description="After this long without Rasa a waiting message is handed to a person."
     )
+    case_overdue_s: float = Field(
+        default=4 * 3600, description="A case waiting longer than this is flagged as overdue in the inbox."
+    )
     handover_reply_hours: str = Field(
         default="Mo-Fr 8-16", description="Office hours shown in handover messages (informational)."
     )

@@ -13,6 +13,7 @@ from admin_api.audit.service import audit
 from admin_api.cases import service
 from admin_api.cases.models import CaseNote
 from admin_api.cases.schemas import (
+    AssignIn,
     CaseDetail,
     CaseMessage,
     CaseOut,
@@ -23,6 +24,7 @@ from admin_api.cases.schemas import (
     TranslationPreview,
 )
 from admin_api.dependencies import CurrentUser, StaffOnly
+from admin_api.staff.models import StaffUser
 from bot.content.render import render
 from bot.conversations.models import Conversation, Direction, Message, MessageStatus
 from bot.db import utcnow
@@ -43,7 +45,8 @@ RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen
 router = APIRouter(prefix="/cases", tags=["cases"], dependencies=[StaffOnly])
 
 
-def _case_out(h: Handover, pseudonym: str) -> CaseOut:
+def _case_out(h: Handover, pseudonym: str, overdue_after_s: float = 4 * 3600) -> CaseOut:
+    waiting = max(0.0, ((h.closed_at or utcnow()) - h.created_at).total_seconds())
     return CaseOut(
         id=h.id,
         conversation=pseudonym,
@@ -54,7 +57,8 @@ def _case_out(h: Handover, pseudonym: str) -> CaseOut:
         status=h.status.value,
         claimed_by=h.claimed_by_id,
         created_at=h.created_at,
-        waiting_s=max(0.0, (utcnow() - h.created_at).total_seconds()),
+        waiting_s=waiting,
+        overdue=h.closed_at is None and h.claimed_at is None and waiting > overdue_after_s,
         outcome=h.outcome,
     )
 
@@ -74,13 +78,14 @@ def _pseudonym(session: SessionDep, h: Handover) -> str:
 def list_cases(
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     view: service.QueueView = service.QueueView.WAITING,
     language: Annotated[str | None, Query(max_length=8)] = None,
     topic: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[CaseOut]:
     """A queue view (waiting, mine, open, closed), most urgent and longest waiting first."""
     cases = service.queue(session, view=view, user=user, language=language, topic=topic)
-    return [_case_out(h, _pseudonym(session, h)) for h in cases]
+    return [_case_out(h, _pseudonym(session, h), settings.case_overdue_s) for h in cases]
 
 
 @router.get("/{case_id}")
@@ -178,6 +183,21 @@ def reply_case(
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     audit(session, user=user, action="reply", handover_id=case_id, detail={"message_id": msg.id})
     return _case_message(msg, get_translation_service(settings))
+
+
+@router.post("/{case_id}/assign")
+def reassign_case(case_id: int, body: AssignIn, session: SessionDep, user: CurrentUser) -> CaseOut:
+    """Give the case to another caseworker."""
+    h = _get(session, case_id)
+    target = session.get(StaffUser, body.staff_id)
+    if target is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown staff member")
+    try:
+        service.assign(session, handover_id=case_id, user=user, to=target)
+    except service.CaseConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    audit(session, user=user, action="assign", handover_id=case_id, detail={"to": target.id})
+    return _case_out(h, _pseudonym(session, h))
 
 
 @router.post("/{case_id}/interpreter")

@@ -19,6 +19,7 @@ class CaseOut(BaseModel):
     claimed_by: int | None
     created_at: datetime
     waiting_s: float
+    overdue: bool
     outcome: str | None
 
 
@@ -73,6 +74,10 @@ class TranslationPreview(BaseModel):
     translation: str | None
     engine: str | None
     unavailable_reason: str | None
+
+
+class AssignIn(BaseModel):
+    staff_id: int
 
 
 class CloseIn(BaseModel):

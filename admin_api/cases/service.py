@@ -119,6 +119,23 @@ def reply(
     return msg
 
 
+def assign(session: Session, *, handover_id: int, user: StaffUser, to: StaffUser) -> Handover:
+    """Hand a claimed case to another caseworker (its owner or an admin may do this)."""
+    handover = session.get_one(Handover, handover_id)
+    if handover.status == HandoverStatus.CLOSED:
+        raise CaseConflict("the case is closed")
+    if (
+        handover.status == HandoverStatus.CLAIMED
+        and handover.claimed_by_id != user.id
+        and user.role != Role.ADMIN
+    ):
+        raise CaseConflict("only the owner or an admin can reassign")
+    if not to.active:
+        raise CaseConflict("that account is deactivated")
+    handover.status, handover.claimed_by_id, handover.claimed_at = HandoverStatus.CLAIMED, to.id, utcnow()
+    return handover
+
+
 def mark_interpreter(session: Session, *, handover_id: int) -> Handover:
     """Record that the case needs a human interpreter (no machine translation for the language)."""
     handover = session.get_one(Handover, handover_id)

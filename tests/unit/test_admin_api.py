@@ -49,6 +49,7 @@ class Env:
     client: TestClient
     url: str
     tokens: dict[str, str]
+    staff_ids: dict[str, int]
 
     def case(self) -> int:
         """A fresh handover to act on."""
@@ -64,16 +65,18 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(api_db: str) -> Iterator[Env]:
-    tokens = {}
+    tokens: dict[str, str] = {}
+    staff_ids: dict[str, int] = {}
     with session_scope(api_db) as session:
         for role in (Role.CASEWORKER, Role.ADMIN):
             user = create_user(
                 session, username=f"{role.value}-{next(_counter)}", password=PASSWORD, role=role
             )
             tokens[role.value] = issue_token(session, user=user, name="test")[1]
+            staff_ids[role.value] = user.id
     app = create_app(make_settings(database_url=api_db, rasa_url="http://127.0.0.1:9"))
     with TestClient(app) as client:
-        yield Env(client, api_db, tokens)
+        yield Env(client, api_db, tokens, staff_ids)
 
 
 Call = Callable[[Env, str], Any]
@@ -165,6 +168,14 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         ),
         {"anonymous": 401, "caseworker": 200, "admin": 200},
     ),
+    "POST /cases/{id}/assign": (
+        lambda e, r: e.client.post(
+            f"/api/admin/cases/{e.case()}/assign",
+            json={"staff_id": e.staff_ids["caseworker"]},
+            headers=e.headers(r),
+        ),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
     "POST /cases/{id}/interpreter": (
         lambda e, r: e.client.post(f"/api/admin/cases/{e.case()}/interpreter", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 200, "admin": 200},
@@ -249,3 +260,23 @@ def test_browser_login_needs_csrf_for_changes(env: Env) -> None:
     assert client.post("/api/admin/staff", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
     assert client.post("/api/admin/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
     assert client.get("/api/admin/auth/me").status_code == 401
+
+
+def test_overdue_cases_are_flagged_and_a_case_can_be_reassigned(env: Env) -> None:
+    case = env.case()
+    with session_scope(env.url) as session:
+        from bot.handover.models import Handover
+
+        handover = session.get_one(Handover, case)
+        handover.created_at = handover.created_at.replace(year=handover.created_at.year - 1)
+    listed = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("caseworker")).json()
+    assert next(c for c in listed if c["id"] == case)["overdue"] is True
+    assert env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers("admin")).status_code == 200
+    moved = env.client.post(
+        f"/api/admin/cases/{case}/assign",
+        json={"staff_id": env.staff_ids["caseworker"]},
+        headers=env.headers("admin"),
+    )
+    assert moved.status_code == 200 and moved.json()["claimed_by"] == env.staff_ids["caseworker"]
+    mine = env.client.get("/api/admin/cases?view=mine", headers=env.headers("caseworker")).json()
+    assert case in [c["id"] for c in mine]
