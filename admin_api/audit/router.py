@@ -10,7 +10,7 @@ from sqlalchemy import select
 from admin_api.audit.models import AuditEntry
 from admin_api.cases.schemas import AuditOut
 from admin_api.dependencies import AdminOnly
-from bot.web.dependencies import SessionDep
+from bot.web.dependencies import MAX_ID, SessionDep
 
 router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[AdminOnly])
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[AdminOnly])
 @router.get("")
 def read_audit(
     session: SessionDep,
-    handover_id: int | None = None,
+    handover_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AuditOut]:
     """Newest audit entries first."""

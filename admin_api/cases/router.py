@@ -36,7 +36,7 @@ from bot.translation.service import (
     translate_for_caseworker,
     translate_for_person,
 )
-from bot.web.dependencies import SessionDep, SettingsDep
+from bot.web.dependencies import IdPath, SessionDep, SettingsDep
 
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 """Lift Rasa's pause and put the dialogue back into listening, so the next message starts a fresh turn
@@ -63,7 +63,7 @@ def _case_out(h: Handover, pseudonym: str, overdue_after_s: float = 4 * 3600) ->
     )
 
 
-def _get(session: SessionDep, case_id: int) -> Handover:
+def _get(session: SessionDep, case_id: IdPath) -> Handover:
     handover = session.get(Handover, case_id)
     if handover is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown case")
@@ -89,7 +89,7 @@ def list_cases(
 
 
 @router.get("/{case_id}")
-def read_case(case_id: int, session: SessionDep, user: CurrentUser, settings: SettingsDep) -> CaseDetail:
+def read_case(case_id: IdPath, session: SessionDep, user: CurrentUser, settings: SettingsDep) -> CaseDetail:
     """One case with the handover summary, the conversation (with German translations) and the notes."""
     h = _get(session, case_id)
     translator = get_translation_service(settings)
@@ -134,7 +134,7 @@ def _case_message(m: Message, translator: TranslationService) -> CaseMessage:
 
 
 @router.post("/{case_id}/claim")
-def claim_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseOut:
+def claim_case(case_id: IdPath, session: SessionDep, user: CurrentUser) -> CaseOut:
     """Take the case; the assistant stays silent for the conversation while a caseworker has it."""
     _get(session, case_id)
     try:
@@ -147,7 +147,7 @@ def claim_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseOut:
 
 @router.post("/{case_id}/translate")
 def preview_translation(
-    case_id: int, body: TextIn, session: SessionDep, settings: SettingsDep
+    case_id: IdPath, body: TextIn, session: SessionDep, settings: SettingsDep
 ) -> TranslationPreview:
     """The machine translation a reply would get, so that the caseworker can edit it first."""
     h = _get(session, case_id)
@@ -163,7 +163,7 @@ def preview_translation(
 
 @router.post("/{case_id}/reply", status_code=status.HTTP_201_CREATED)
 def reply_case(
-    case_id: int, body: ReplyIn, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    case_id: IdPath, body: ReplyIn, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> CaseMessage:
     """Send a message to the person in their language (machine-translated and marked), or as written."""
     h = _get(session, case_id)
@@ -186,7 +186,7 @@ def reply_case(
 
 
 @router.post("/{case_id}/assign")
-def reassign_case(case_id: int, body: AssignIn, session: SessionDep, user: CurrentUser) -> CaseOut:
+def reassign_case(case_id: IdPath, body: AssignIn, session: SessionDep, user: CurrentUser) -> CaseOut:
     """Give the case to another caseworker."""
     h = _get(session, case_id)
     target = session.get(StaffUser, body.staff_id)
@@ -201,7 +201,7 @@ def reassign_case(case_id: int, body: AssignIn, session: SessionDep, user: Curre
 
 
 @router.post("/{case_id}/interpreter")
-def needs_interpreter(case_id: int, session: SessionDep, user: CurrentUser) -> CaseOut:
+def needs_interpreter(case_id: IdPath, session: SessionDep, user: CurrentUser) -> CaseOut:
     """Mark the case as needing a human interpreter."""
     h = _get(session, case_id)
     service.mark_interpreter(session, handover_id=case_id)
@@ -210,7 +210,7 @@ def needs_interpreter(case_id: int, session: SessionDep, user: CurrentUser) -> C
 
 
 @router.post("/{case_id}/notes", status_code=status.HTTP_201_CREATED)
-def note_case(case_id: int, body: TextIn, session: SessionDep, user: CurrentUser) -> NoteOut:
+def note_case(case_id: IdPath, body: TextIn, session: SessionDep, user: CurrentUser) -> NoteOut:
     """Add an internal note."""
     _get(session, case_id)
     note = service.add_note(session, handover_id=case_id, user=user, text=body.text)
@@ -220,7 +220,7 @@ def note_case(case_id: int, body: TextIn, session: SessionDep, user: CurrentUser
 
 @router.post("/{case_id}/close")
 def close_case(
-    case_id: int, body: CloseIn, request: Request, session: SessionDep, user: CurrentUser
+    case_id: IdPath, body: CloseIn, request: Request, session: SessionDep, user: CurrentUser
 ) -> CaseOut:
     """Close the case and hand the conversation back to the assistant; the person is told.
 

@@ -77,7 +77,7 @@ class TranslationPreview(BaseModel):
 
 
 class AssignIn(BaseModel):
-    staff_id: int
+    staff_id: int = Field(ge=1, le=2_147_483_647)
 
 
 class CloseIn(BaseModel):

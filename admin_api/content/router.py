@@ -66,7 +66,7 @@ def item_history(key: str, session: SessionDep) -> ContentItemOut:
 def put_text(key: str, language: str, body: TextIn, session: SessionDep) -> TranslationOut:
     """Store a new reviewed version of one text."""
     if language not in LANGUAGES:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unsupported language")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "unsupported language")
     try:
         row = set_text(
             session, key=key, language=language, text=body.text, origin="api", minor_edit=body.minor_edit
@@ -74,5 +74,5 @@ def put_text(key: str, language: str, body: TextIn, session: SessionDep) -> Tran
     except KeyError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown content key") from None
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     return _translation(row)

@@ -21,6 +21,7 @@ from admin_api.dependencies import SESSION_COOKIE
 from admin_api.staff.service import session_user, user_for_token
 from bot.conversations.models import Direction, Message
 from bot.handover.models import Handover
+from bot.web.dependencies import IdPath
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 pages = APIRouter(prefix="/inbox", include_in_schema=False)
@@ -41,7 +42,7 @@ def queue_page(request: Request) -> HTMLResponse:
 
 
 @pages.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int) -> HTMLResponse:
+def case_page(request: Request, case_id: IdPath) -> HTMLResponse:
     """One case with the live conversation."""
     return templates.TemplateResponse(request, "case.html", {"case_id": case_id})
 

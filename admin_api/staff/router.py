@@ -30,7 +30,7 @@ from admin_api.staff.service import (
 )
 from admin_api.staff.service import revoke_token as revoke
 from bot.language.languages import LANGUAGES
-from bot.web.dependencies import SessionDep, SettingsDep
+from bot.web.dependencies import IdPath, SessionDep, SettingsDep
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 staff_router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[AdminOnly])
@@ -107,14 +107,14 @@ def add_staff(body: StaffIn, session: SessionDep, user: CurrentUser) -> StaffOut
 
 
 @staff_router.patch("/{staff_id}")
-def change_staff(staff_id: int, body: StaffPatch, session: SessionDep, user: CurrentUser) -> StaffOut:
+def change_staff(staff_id: IdPath, body: StaffPatch, session: SessionDep, user: CurrentUser) -> StaffOut:
     """Change role, languages or deactivate an account."""
     target = session.get(StaffUser, staff_id)
     if target is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown staff member")
     if body.languages is not None:
         if any(lang not in LANGUAGES for lang in body.languages):
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "unknown language")
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "unknown language")
         target.languages = list(body.languages)
     if body.role is not None:
         target.role = body.role
@@ -141,7 +141,7 @@ def new_token(body: TokenIn, session: SessionDep, user: CurrentUser) -> NewToken
 
 
 @token_router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> None:
+def revoke_token(token_id: IdPath, session: SessionDep, user: CurrentUser) -> None:
     """Revoke one of the caller's tokens (admins: any token)."""
     if not revoke(session, token_id=token_id, by=user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such active token")

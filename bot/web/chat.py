@@ -18,7 +18,7 @@ from bot.conversations.pseudonym import pseudonymize
 from bot.conversations.service import erase_conversation
 from bot.language.languages import LANGUAGES
 from bot.pipeline import Incoming
-from bot.web.dependencies import AssistantDep, SessionDep, SettingsDep
+from bot.web.dependencies import MAX_ID, AssistantDep, SessionDep, SettingsDep
 
 CHANNEL = "web"
 MAX_TEXT_CHARS = 20_000
@@ -132,7 +132,7 @@ def list_replies(
     session: Annotated[str, Query(min_length=16, max_length=128)],
     db: SessionDep,
     settings: SettingsDep,
-    after: int = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[ReplyOut]:
     """Replies after ``after`` (answers that arrived later, e.g. once the assistant was back)."""
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)

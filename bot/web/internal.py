@@ -63,7 +63,7 @@ def put_language(sender_id: str, body: LanguageIn, session: SessionDep) -> Langu
     code = normalise_code(body.language)
     if code is None:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unsupported language; one of {', '.join(LANGUAGES)}"
+            status.HTTP_400_BAD_REQUEST, f"unsupported language; one of {', '.join(LANGUAGES)}"
         )
     conv = _conversation(session, sender_id)
     conv.language, conv.language_source = code, LanguageSource.EXPLICIT
