@@ -90,6 +90,21 @@ def clean_text(text: str, limit: int) -> str:
     return text[:limit]
 
 
+def outgoing_message(conversation_id: int, reply: Reply, *, reply_to: int | None = None) -> Message:
+    """An answer as an outgoing message row, pending delivery by the conversation's channel."""
+    return Message(
+        conversation_id=conversation_id,
+        direction=Direction.OUT,
+        text=reply.text,
+        language=reply.language,
+        status=MessageStatus.PENDING,
+        reply_to_id=reply_to,
+        content_key=reply.key,
+        topic=reply.topic,
+        payload=reply.as_payload(),
+    )
+
+
 def storable(text: str) -> str:
     """The text as stored: everything kept, except NUL, which PostgreSQL cannot store (U+FFFD instead)."""
     return text.replace("\x00", "\ufffd")
@@ -314,7 +329,7 @@ class Assistant:
                 if msg.conversation.state == ConversationState.BOT or replies
                 else MessageStatus.HUMAN
             )
-            rows = [self._reply_row(msg, reply) for reply in replies]
+            rows = [outgoing_message(msg.conversation_id, reply, reply_to=msg.id) for reply in replies]
             session.add_all(rows)
             if not text.startswith("/"):  # button payloads are not questions
                 record_question(
@@ -335,26 +350,12 @@ class Assistant:
                 status=msg.status,
             )
 
-    @staticmethod
-    def _reply_row(msg: Message, reply: Reply) -> Message:
-        return Message(
-            conversation_id=msg.conversation_id,
-            direction=Direction.OUT,
-            text=reply.text,
-            language=reply.language,
-            status=MessageStatus.PENDING,
-            reply_to_id=msg.id,
-            content_key=reply.key,
-            topic=reply.topic,
-            payload=reply.as_payload(),
-        )
-
     def _answer_locally(self, message_id: int, key: str, language: str, status: MessageStatus) -> Outcome:
         """Answer without Rasa (empty message, handover, Rasa down) from the content store."""
         with self.sessions.begin() as session:
             msg = session.get_one(Message, message_id)
             reply = render(session, key=key, language=language)
-            row = self._reply_row(msg, reply)
+            row = outgoing_message(msg.conversation_id, reply, reply_to=msg.id)
             session.add(row)
             msg.status = status
             session.flush()
@@ -380,7 +381,7 @@ class Assistant:
             )
             if earlier is None:
                 reply = render(session, key="utter_handover_waiting", language=language)
-                row = self._reply_row(msg, reply)
+                row = outgoing_message(msg.conversation_id, reply, reply_to=msg.id)
                 session.add(row)
                 msg.status = MessageStatus.HUMAN
                 session.flush()
@@ -453,4 +454,4 @@ class Assistant:
             )
             msg.status = MessageStatus.HUMAN
             reply = render(session, key="utter_handover_requested", language=msg.conversation.language)
-            session.add(self._reply_row(msg, reply))
+            session.add(outgoing_message(msg.conversation_id, reply, reply_to=msg.id))

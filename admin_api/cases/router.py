@@ -26,9 +26,10 @@ from admin_api.cases.schemas import (
 from admin_api.dependencies import CurrentUser, StaffOnly
 from admin_api.staff.models import StaffUser
 from bot.content.render import render
-from bot.conversations.models import Conversation, Direction, Message, MessageStatus
+from bot.conversations.models import Conversation, Direction, Message
 from bot.db import utcnow
 from bot.handover.models import Handover
+from bot.pipeline import outgoing_message
 from bot.rasa_client import RasaUnavailable
 from bot.translation.service import (
     TranslationService,
@@ -240,16 +241,6 @@ def close_case(
     except service.CaseConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     notice = render(session, key="utter_case_closed", language=closed.language)
-    session.add(
-        Message(
-            conversation_id=h.conversation_id,
-            direction=Direction.OUT,
-            text=notice.text,
-            language=notice.language,
-            status=MessageStatus.PENDING,
-            content_key=notice.key,
-            payload=notice.as_payload(),
-        )
-    )
+    session.add(outgoing_message(h.conversation_id, notice))
     audit(session, user=user, action="close", handover_id=case_id, detail={"outcome": body.outcome})
     return _case_out(h, closed.pseudonym)

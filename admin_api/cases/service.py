@@ -119,8 +119,8 @@ def reply(
     return msg
 
 
-def assign(session: Session, *, handover_id: int, user: StaffUser, to: StaffUser) -> Handover:
-    """Hand a claimed case to another caseworker (its owner or an admin may do this)."""
+def _open_case_for(session: Session, handover_id: int, user: StaffUser) -> Handover:
+    """A case that is not closed and not claimed by someone else (admins may act on any)."""
     handover = session.get_one(Handover, handover_id)
     if handover.status == HandoverStatus.CLOSED:
         raise CaseConflict("the case is closed")
@@ -129,7 +129,13 @@ def assign(session: Session, *, handover_id: int, user: StaffUser, to: StaffUser
         and handover.claimed_by_id != user.id
         and user.role != Role.ADMIN
     ):
-        raise CaseConflict("only the owner or an admin can reassign")
+        raise CaseConflict("claimed by another caseworker")
+    return handover
+
+
+def assign(session: Session, *, handover_id: int, user: StaffUser, to: StaffUser) -> Handover:
+    """Hand a case to another caseworker (its owner or an admin may do this)."""
+    handover = _open_case_for(session, handover_id, user)
     if not to.active:
         raise CaseConflict("that account is deactivated")
     handover.status, handover.claimed_by_id, handover.claimed_at = HandoverStatus.CLAIMED, to.id, utcnow()
@@ -161,15 +167,7 @@ class Closed:
 
 def close(session: Session, *, handover_id: int, user: StaffUser, outcome: str) -> Closed:
     """Close the case and hand the conversation back to the assistant."""
-    handover = session.get_one(Handover, handover_id)
-    if handover.status == HandoverStatus.CLOSED:
-        raise CaseConflict("the case is closed already")
-    if (
-        handover.status == HandoverStatus.CLAIMED
-        and handover.claimed_by_id != user.id
-        and user.role != Role.ADMIN
-    ):
-        raise CaseConflict("claimed by another caseworker")
+    handover = _open_case_for(session, handover_id, user)
     handover.status, handover.closed_at, handover.outcome = HandoverStatus.CLOSED, utcnow(), outcome
     conv = session.get_one(Conversation, handover.conversation_id)
     conv.state = ConversationState.BOT
