@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     unavailable_handover_s: float = Field(
         default=900.0, description="After this long without Rasa a waiting message is handed to a person."
     )
+    telegram_token: SecretStr | None = Field(
+        default=None, description="Bot token from BotFather; the Telegram channel runs only when it is set."
+    )
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org", description="Bot API server (another one in tests)."
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL of /telegram/webhook; polling when unset."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode)."
+    )
     handover_reply_hours: str = Field(
         default="Mo-Fr 8-16", description="Office hours shown in handover messages (informational)."
     )
