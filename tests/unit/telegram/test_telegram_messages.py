@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.telegram.messages import MAX_CALLBACK_BYTES, MAX_TEXT, callback_data, keyboard, split_text
+from bot.channels.telegram.store import tracker_engine_url
 
 
 def test_short_text_is_one_message() -> None:
@@ -47,3 +48,8 @@ def test_keyboard_has_one_button_per_row() -> None:
     assert markup is not None
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [["/a"], ["/b"]]
     assert keyboard([]) is None
+
+
+def test_rasa_tracker_url_opens_with_psycopg3() -> None:
+    assert tracker_engine_url("postgresql://u:p@h:5432/rasa") == "postgresql+psycopg://u:p@h:5432/rasa"
+    assert tracker_engine_url("sqlite:///var/rasa_tracker.db") == "sqlite:///var/rasa_tracker.db"
