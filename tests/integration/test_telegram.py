@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import signal
 import subprocess
 import time
@@ -21,6 +22,7 @@ from bot.conversations.models import Conversation, ConversationState, Direction,
 from bot.conversations.pseudonym import pseudonymize
 from bot.handover.models import Handover
 from bot.stack import Stack, free_port
+from tests.unit.telegram.hostile import mutations
 
 EMULATOR_DIR = PROJECT_ROOT / "tests" / "telegram_emulator"
 TOKEN = "424242:lotse-e2e-test-token"
@@ -310,3 +312,23 @@ def test_app_killed_and_restarted_answers_once(
     assert len(inbox) == len(replies) and {r.status for r in replies} == {MessageStatus.DELIVERED}
     topics = [r.topic for r in replies[before:]]
     assert sorted(t for t in topics if t != "other") == ["housing", "naturalization"], topics
+
+
+@pytest.mark.parametrize("telegram", ["webhook"], indirect=True)
+def test_a_thousand_malformed_updates_to_the_webhook(telegram: str, stack: Stack, stack_db: Engine) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    with httpx.Client(base_url=stack.app_url, timeout=60) as http:
+        for body in mutations(random.Random(4711)):
+            content = body if isinstance(body, bytes) else json.dumps(body).encode()
+            response = http.post("/telegram/webhook", content=content, headers=headers)
+            assert response.status_code < 500, (body, response.text)
+        assert http.get("/healthz").status_code == 200
+    time.sleep(4)  # the delivery loop sends what is left
+    with Session(stack_db) as session:
+        telegram_messages = select(Message).join(Conversation).where(Conversation.channel == "telegram")
+        unfinished = session.scalars(
+            telegram_messages.where(
+                Message.status.in_([MessageStatus.RECEIVED, MessageStatus.PROCESSING, MessageStatus.PENDING])
+            )
+        ).all()
+    assert [(m.id, m.status) for m in unfinished] == []
