@@ -8,6 +8,7 @@ LVENV := .venv-lt
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 PY310 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10.*/bin/python) $(shell command -v python3.10 2>/dev/null))
 MODEL := models/lotse.tar.gz
+EMULATOR := tests/telegram_emulator
 DOMAIN_RESPONSES := assistant/domain/responses.yml
 TRAIN_INPUTS := $(shell find nlu_data dialogues assistant -name '*.yml' 2>/dev/null) $(DOMAIN_RESPONSES)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -25,7 +26,13 @@ run: setup $(MODEL)
 test: setup $(MODEL) $(LVENV)/.installed
 	scripts/test.sh
 
-setup: $(VENV)/.installed $(RVENV)/.installed
+setup: $(VENV)/.installed $(RVENV)/.installed $(EMULATOR)/node_modules/.installed
+
+# Bot API emulator for the Telegram end-to-end tests (npm; versions from package-lock.json)
+$(EMULATOR)/node_modules/.installed: $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node >= 18) is needed for the Telegram emulator tests"; exit 1; }
+	cd $(EMULATOR) && npm ci --no-audit --no-fund --silent
+	touch $@
 
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	@$(PY311) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is needed for the app (found $(PY311))"; exit 1; }

@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     case_overdue_s: float = Field(
         default=4 * 3600, description="A case waiting longer than this is flagged as overdue in the inbox."
     )
+    telegram_token: SecretStr | None = Field(
+        default=None, description="Bot token from BotFather; the Telegram channel runs only when it is set."
+    )
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org", description="Bot API server (another one in tests)."
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL of /telegram/webhook; polling when unset."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode)."
+    )
     handover_reply_hours: str = Field(
         default="Mo-Fr 8-16", description="Office hours shown in handover messages (informational)."
     )

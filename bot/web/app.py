@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from admin_api.inbox.router import events as inbox_events
 from admin_api.inbox.router import pages as inbox_pages
 from admin_api.router import router as admin_router
+from bot.channels.telegram import webhook as telegram_webhook
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings, get_settings
 from bot.db import session_factory
 from bot.pipeline import Assistant
@@ -47,9 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.assistant = assistant
         retry = asyncio.create_task(_retry_loop(assistant, settings.retry_interval_s))
+        telegram = TelegramChannel(settings, assistant) if settings.telegram_token else None
+        app.state.telegram = telegram
+        if telegram is not None:
+            await telegram.start()
         try:
             yield
         finally:
+            if telegram is not None:
+                await telegram.stop()
             retry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await retry
@@ -62,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_router)
     app.include_router(inbox_events)
     app.include_router(inbox_pages)
+    app.include_router(telegram_webhook.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, object]:

@@ -123,8 +123,9 @@ class ErasedOut(BaseModel):
 def delete_session(session: str, db: SessionDep, settings: SettingsDep) -> ErasedOut:
     """Erase everything Lotse stored about this conversation (messages, handovers, Rasa tracker)."""
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
-    erased = erase_conversation(db, pseudonym=pseudonym, tracker_url=settings.rasa_tracker_url)
-    return ErasedOut(erased=erased.conversation)
+    return ErasedOut(
+        erased=erase_conversation(db, pseudonym=pseudonym, tracker_url=settings.rasa_tracker_url)
+    )
 
 
 @router.get("/api/chat/messages")
