@@ -110,7 +110,7 @@ def storable(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
-async def _in_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+async def in_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """Run blocking database work in a worker thread, so the event loop never waits on a lock.
 
     (A blocked loop could not finish the NLG request that holds the lock: a deadlock.)
@@ -213,7 +213,7 @@ class Assistant:
 
     async def handle(self, incoming: Incoming) -> Outcome:
         """Store and process one incoming message; safe to call again with the same message."""
-        outcome, is_new = await _in_thread(self.store, incoming)
+        outcome, is_new = await in_thread(self.store, incoming)
         if not is_new:
             return outcome
         return await self.process(outcome.message_id)
@@ -245,15 +245,15 @@ class Assistant:
 
     async def process(self, message_id: int, *, recovering: bool = False) -> Outcome:
         """Process a stored message once; returns its outcome (also when someone else handled it)."""
-        pseudonym = await _in_thread(self._pseudonym_of, message_id)
+        pseudonym = await in_thread(self._pseudonym_of, message_id)
         async with self._lock(pseudonym):
-            if not await _in_thread(self._claim, message_id, allow_stale=recovering):
-                return await _in_thread(self._stored_outcome, message_id)
+            if not await in_thread(self._claim, message_id, allow_stale=recovering):
+                return await in_thread(self._stored_outcome, message_id)
             try:
                 return await self._process_claimed(message_id, pseudonym, recovering=recovering)
             except Exception:
                 log.exception("processing message failed; it stays deferred for a retry")
-                await _in_thread(self._set_status, message_id, MessageStatus.DEFERRED)
+                await in_thread(self._set_status, message_id, MessageStatus.DEFERRED)
                 raise
 
     def _pseudonym_of(self, message_id: int) -> str:
@@ -287,20 +287,20 @@ class Assistant:
             return text, conv.language, conv.state, msg.attempts
 
     async def _process_claimed(self, message_id: int, pseudonym: str, *, recovering: bool) -> Outcome:
-        text, language, state, attempts = await _in_thread(self._prepare, message_id)
+        text, language, state, attempts = await in_thread(self._prepare, message_id)
         if not text:
-            return await _in_thread(
+            return await in_thread(
                 self._answer_locally, message_id, "utter_empty", language, MessageStatus.ANSWERED
             )
         if state == ConversationState.HANDOVER:
-            return await _in_thread(self._keep_for_human, message_id, language)
+            return await in_thread(self._keep_for_human, message_id, language)
 
         payloads: list[dict[str, Any]] | None = None
         if recovering or attempts > 1:
             try:
                 payloads = replies_after_message(await self.rasa.events(sender=pseudonym), message_id)
             except RasaUnavailable:
-                return await _in_thread(self._defer, message_id, language, first=False)
+                return await in_thread(self._defer, message_id, language, first=False)
         if payloads is None:
             try:
                 raw = await self.rasa.send(
@@ -310,9 +310,9 @@ class Assistant:
                 )
             except RasaUnavailable as exc:
                 log.warning("Rasa unavailable for message %s: %s", message_id, exc)
-                return await _in_thread(self._defer, message_id, language, first=attempts == 1)
+                return await in_thread(self._defer, message_id, language, first=attempts == 1)
             payloads = [item["custom"]["lotse"] for item in raw if "lotse" in (item.get("custom") or {})]
-        return await _in_thread(self._store_answer, message_id, text, payloads)
+        return await in_thread(self._store_answer, message_id, text, payloads)
 
     def _store_answer(self, message_id: int, text: str, payloads: list[dict[str, Any]]) -> Outcome:
         with self.sessions.begin() as session:
@@ -414,7 +414,7 @@ class Assistant:
         stale_before = now - timedelta(seconds=self.settings.rasa_timeout_s * 2)
         unclaimed_before = now - timedelta(seconds=RECEIVED_GRACE_S)
         give_up_before = now - timedelta(seconds=self.settings.unavailable_handover_s)
-        rows = await _in_thread(self._waiting, stale_before, unclaimed_before)
+        rows = await in_thread(self._waiting, stale_before, unclaimed_before)
         done = 0
         for message_id, created_at in rows:
             try:
@@ -423,7 +423,7 @@ class Assistant:
                 log.exception("retry of message %s failed", message_id)
                 continue
             if outcome.status == MessageStatus.DEFERRED and created_at < give_up_before:
-                await _in_thread(self._hand_over_unanswered, message_id)
+                await in_thread(self._hand_over_unanswered, message_id)
                 done += 1
             elif outcome.status != MessageStatus.DEFERRED and not outcome.duplicate:
                 done += 1

@@ -15,14 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import functools
 import hashlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import AsyncIterator
 
-import anyio.to_thread
 from telegram import (
     BotCommand,
     BotCommandScopeDefault,
@@ -50,15 +47,13 @@ from bot.content.render import Reply, render
 from bot.conversations.models import MessageStatus
 from bot.conversations.pseudonym import pseudonymize
 from bot.language.languages import LANGUAGES, normalise_code
-from bot.pipeline import Assistant, Incoming
+from bot.pipeline import Assistant, Incoming, in_thread
 
 from . import store
 from .messages import DELETE_CANCEL, DELETE_CONFIRM, keyboard, split_text
 from .store import CHANNEL, Outgoing
 
 log = logging.getLogger(__name__)
-P = ParamSpec("P")
-T = TypeVar("T")
 
 SEND_ATTEMPTS = 4
 """Tries per message part on network errors (backoff 0.5, 1, 2 s) before it waits for the loop."""
@@ -88,10 +83,6 @@ class Sent(enum.Enum):
     FAILED = "failed"
     BLOCKED = "blocked"
     LATER = "later"
-
-
-async def _in_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
 
 class TelegramChannel:
@@ -165,7 +156,7 @@ class TelegramChannel:
         """Command menus in every language (Telegram picks the one of the person's app)."""
         for code in (None, *LANGUAGES):
             language = code or self.settings.default_language
-            commands = await _in_thread(self._command_list, language)
+            commands = await in_thread(self._command_list, language)
             try:
                 await self.application.bot.set_my_commands(
                     commands, scope=BotCommandScopeDefault(), language_code=code
@@ -219,7 +210,7 @@ class TelegramChannel:
         """Send replies that were produced without a handler waiting (retries, recoveries)."""
         while True:
             try:
-                for pseudonym in await _in_thread(store.pending_conversations, self.assistant.sessions):
+                for pseudonym in await in_thread(store.pending_conversations, self.assistant.sessions):
                     await self.deliver(pseudonym)
             except Exception:
                 log.exception("delivery loop failed; trying again")
@@ -241,20 +232,20 @@ class TelegramChannel:
         """Send the conversation's pending replies in order, each once."""
         sessions = self.assistant.sessions
         async with self._lock(pseudonym):
-            for out in await _in_thread(store.pending_replies, sessions, pseudonym):
-                if not await _in_thread(store.claim, sessions, out.id):
+            for out in await in_thread(store.pending_replies, sessions, pseudonym):
+                if not await in_thread(store.claim, sessions, out.id):
                     continue
                 result = await self._send(out)
                 if result is Sent.BLOCKED:
                     log.info("conversation %s blocked the bot; replies not sent", pseudonym)
-                    await _in_thread(store.mark_unreachable, sessions, pseudonym)
+                    await in_thread(store.mark_unreachable, sessions, pseudonym)
                     return
                 if result is Sent.LATER:
-                    if await _in_thread(store.attempts_of, sessions, out.id) >= MAX_DELIVERY_ROUNDS:
-                        await _in_thread(store.mark, sessions, out.id, MessageStatus.FAILED)
+                    if await in_thread(store.attempts_of, sessions, out.id) >= MAX_DELIVERY_ROUNDS:
+                        await in_thread(store.mark, sessions, out.id, MessageStatus.FAILED)
                     return  # keep the order: the rest waits for the next round
                 status = MessageStatus.DELIVERED if result is Sent.DELIVERED else MessageStatus.FAILED
-                await _in_thread(store.mark, sessions, out.id, status)
+                await in_thread(store.mark, sessions, out.id, status)
 
     async def _send(self, out: Outgoing) -> Sent:
         parts = split_text(out.text) or ["…"]
@@ -296,7 +287,7 @@ class TelegramChannel:
 
     async def send_key(self, chat_id: int, key: str, language: str) -> None:
         """Render a content item in ``language`` and send it."""
-        await self.send_local(chat_id, await _in_thread(self._render, key, language))
+        await self.send_local(chat_id, await in_thread(self._render, key, language))
 
     def _render(self, key: str, language: str) -> Reply:
         with self.assistant.sessions() as session:
@@ -354,7 +345,7 @@ class TelegramChannel:
             raise ApplicationHandlerStop
         if chat is None or context.chat_data is None:
             return
-        stored = await _in_thread(
+        stored = await in_thread(
             store.conversation_language, self.assistant.sessions, self.pseudonym(chat.id)
         )
         hint = normalise_code(user.language_code if user else None)
@@ -373,7 +364,7 @@ class TelegramChannel:
         chat, user = update.effective_chat, update.effective_user
         if chat is None:
             return
-        await _in_thread(
+        await in_thread(
             self.assistant.conversation_for,
             channel=CHANNEL,
             user_id=str(chat.id),
@@ -412,8 +403,8 @@ class TelegramChannel:
         if chat is None:
             return
         language = language_of(context, self.settings)
-        reply = await _in_thread(self._render, "utter_telegram_delete_confirm", language)
-        labels = await _in_thread(self._labels, ("meta_button_delete", "meta_button_cancel"), language)
+        reply = await in_thread(self._render, "utter_telegram_delete_confirm", language)
+        labels = await in_thread(self._labels, ("meta_button_delete", "meta_button_cancel"), language)
         reply.buttons = [
             {"title": labels[0], "payload": DELETE_CONFIRM},
             {"title": labels[1], "payload": DELETE_CANCEL},
@@ -451,7 +442,7 @@ class TelegramChannel:
         language = language_of(context, self.settings)
         pseudonym = self.pseudonym(chat.id)
         if query.data == DELETE_CONFIRM:
-            await _in_thread(store.erase, self.assistant.sessions, self.settings.rasa_tracker_url, pseudonym)
+            await in_thread(store.erase, self.assistant.sessions, self.settings.rasa_tracker_url, pseudonym)
             if context.chat_data is not None:
                 context.chat_data.clear()
             log.info("conversation %s deleted on request", pseudonym)
@@ -460,7 +451,7 @@ class TelegramChannel:
         if query.data == DELETE_CANCEL:
             await self.send_key(chat.id, "utter_telegram_delete_cancelled", language)
             return
-        payload = await _in_thread(store.resolve_callback, self.assistant.sessions, pseudonym, query.data)
+        payload = await in_thread(store.resolve_callback, self.assistant.sessions, pseudonym, query.data)
         if payload is None:
             await self.send_key(chat.id, "utter_menu", language)
             return
