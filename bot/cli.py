@@ -202,7 +202,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Measure understanding on a JSONL evaluation set."""
     from bot.evaluation import main as eval_main
 
-    return eval_main(Path(args.data), as_json=args.json, url=args.url)
+    return eval_main(Path(args.data), as_json=args.json, url=args.url, compare_fallback=args.compare_fallback)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -268,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", required=True)
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--url", help="use an already running app instead of starting a stack")
+    ev.add_argument(
+        "--compare-fallback",
+        action="store_true",
+        help="also run without the NLU fallback through English and compare",
+    )
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help=cmd_bench.__doc__)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     rasa_timeout_s: float = 30.0
+    rasa_model: Path | None = Field(
+        default=None, description="Model file Rasa serves (default: the newest in models/)."
+    )
 
     rasa_token: SecretStr | None = Field(default=None, description="Token of Rasa's HTTP API.")
     internal_token: SecretStr | None = Field(
@@ -97,6 +100,17 @@ class Settings(BaseSettings):
     libretranslate_url: str = Field(
         default="http://127.0.0.1:5000", description="LibreTranslate server for the 'libretranslate' backend."
     )
+    nlu_fallback: bool = Field(
+        default=True,
+        description="Parse an uncertain message again in English when a model to English is installed.",
+    )
+    nlu_fallback_threshold: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="Below this intent confidence the English parse is tried."
+    )
+    nlu_weak_languages: str = Field(
+        default="ps,ti,so,ku",
+        description="Languages with little NLU data: always compared with the English parse.",
+    )
     translation_timeout_s: float = 30.0
     translation_cache_size: int = Field(default=2048, description="Translations kept in memory (LRU).")
 
@@ -117,6 +131,10 @@ class Settings(BaseSettings):
         if not self.app_url:
             self.app_url = f"http://{self.app_host}:{self.app_port}"
         return self
+
+    @property
+    def nlu_weak_language_codes(self) -> frozenset[str]:
+        return frozenset(c.strip() for c in self.nlu_weak_languages.split(",") if c.strip())
 
     def secret(self, name: Literal["internal_token", "rasa_token", "pseudonym_key"]) -> str:
         """Return a secret's value (always set after validation)."""

@@ -4,6 +4,9 @@ Every question goes through the same path as a real message (chat API -> languag
 Rasa -> actions -> NLG -> storage), each in a fresh conversation. The topic of the reply is the
 topic of the content item that answered, or ``other`` for anything else (fallback, out of scope,
 small talk, handover).
+
+``--compare-fallback`` runs the set twice, with and without the NLU fallback through English
+(:mod:`bot.nlu_fallback`), which only acts where a translation model to English is installed.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from bot.stack import Stack
 
 TOPICS = ("family_reunification", "asylum_appeal", "housing", "education", "naturalization", "other")
 
@@ -110,9 +116,43 @@ def print_report(summary: dict[str, Any], results: list[Result]) -> None:
             print(f"  [{r.case.lang}] {r.case.topic} -> {r.predicted} ({r.key}): {r.case.text[:90]}")
 
 
-def main(data: Path, *, as_json: bool, url: str | None) -> int:
+def without_fallback(stack: Stack, cases: list[Case]) -> list[Result]:
+    """Run ``cases`` with the NLU fallback switched off (the app restarted without it, then with)."""
+    previous = stack.env.get("LOTSE_NLU_FALLBACK")
+
+    def restart_app() -> None:
+        stack.stop("app")
+        stack.start("app")
+        stack.wait_ready(("app",))
+
+    stack.env["LOTSE_NLU_FALLBACK"] = "false"
+    restart_app()
+    try:
+        return asyncio.run(run_cases(stack.app_url, cases))
+    finally:
+        if previous is None:
+            stack.env.pop("LOTSE_NLU_FALLBACK")
+        else:
+            stack.env["LOTSE_NLU_FALLBACK"] = previous
+        restart_app()
+
+
+def print_comparison(with_fb: dict[str, Any], without_fb: dict[str, Any]) -> None:
+    """Accuracy per language with and without the fallback through English."""
+    print("\nNLU fallback through English (accuracy without -> with):")
+    rows = [("overall", without_fb["overall"], with_fb["overall"])]
+    rows += [(lang, without_fb["by_language"][lang], v) for lang, v in with_fb["by_language"].items()]
+    for name, off, on in rows:
+        print(f"  {name:8s} {off['accuracy']:7.1%} -> {on['accuracy']:7.1%}  n={on['n']}")
+
+
+def main(data: Path, *, as_json: bool, url: str | None, compare_fallback: bool = False) -> int:
     cases = load_cases(data)
+    baseline: list[Result] | None = None
     if url:
+        if compare_fallback:
+            print("--compare-fallback needs its own stack (it restarts the app): drop --url", file=sys.stderr)
+            return 2
         results = asyncio.run(run_cases(url, cases))
     else:
         from bot.stack import running_stack
@@ -120,9 +160,17 @@ def main(data: Path, *, as_json: bool, url: str | None) -> int:
         print("starting Rasa, action server and app ...", file=sys.stderr)
         with running_stack() as stack:
             results = asyncio.run(run_cases(stack.app_url, cases))
+            if compare_fallback:
+                baseline = without_fallback(stack, cases)
     summary = summarize(results)
     if as_json:
-        print(json.dumps({k: summary[k] for k in ("overall", "by_language", "by_topic")}))
+        out = {k: summary[k] for k in ("overall", "by_language", "by_topic")}
+        if baseline is not None:
+            off = summarize(baseline)
+            out["without_fallback"] = {k: off[k] for k in ("overall", "by_language", "by_topic")}
+        print(json.dumps(out))
     else:
         print_report(summary, results)
+        if baseline is not None:
+            print_comparison(summary, summarize(baseline))
     return 0

@@ -14,17 +14,14 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 import unicodedata
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-import anyio.to_thread
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,11 +43,11 @@ from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.language.detect import detect
 from bot.language.languages import normalise_code
+from bot.nlu_fallback import Choice, PivotFallback
 from bot.rasa_client import RasaClient, RasaUnavailable, replies_after_message
+from bot.threads import in_thread
 
 log = logging.getLogger(__name__)
-P = ParamSpec("P")
-T = TypeVar("T")
 
 RECEIVED_GRACE_S = 10.0
 """A stored message not yet claimed after this long was left behind by a process that died."""
@@ -110,21 +107,21 @@ def storable(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
-async def in_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run blocking database work in a worker thread, so the event loop never waits on a lock.
-
-    (A blocked loop could not finish the NLG request that holds the lock: a deadlock.)
-    """
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
-
-
 class Assistant:
     """Channel-neutral entry point; one per process."""
 
-    def __init__(self, *, settings: Settings, sessions: sessionmaker[Session], rasa: RasaClient) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        rasa: RasaClient,
+        fallback: PivotFallback | None = None,
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.rasa = rasa
+        self.fallback = fallback or PivotFallback(settings=settings, rasa=rasa)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # ------------------------------------------------------------------ storing
@@ -302,17 +299,26 @@ class Assistant:
             except RasaUnavailable:
                 return await in_thread(self._defer, message_id, language, first=False)
         if payloads is None:
+            choice = await self.fallback.choose(text, language)
+            metadata: dict[str, Any] = {"lotse_message_id": message_id, "language": language}
+            if choice.pivot_text is not None:
+                await in_thread(self._note_pivot, message_id, choice)
+            if choice.translated:
+                # Rasa parses the English translation; the stored message keeps the original.
+                metadata["machine_translated_from"] = language
             try:
-                raw = await self.rasa.send(
-                    sender=pseudonym,
-                    text=text,
-                    metadata={"lotse_message_id": message_id, "language": language},
-                )
+                raw = await self.rasa.send(sender=pseudonym, text=choice.text, metadata=metadata)
             except RasaUnavailable as exc:
                 log.warning("Rasa unavailable for message %s: %s", message_id, exc)
                 return await in_thread(self._defer, message_id, language, first=attempts == 1)
             payloads = [item["custom"]["lotse"] for item in raw if "lotse" in (item.get("custom") or {})]
         return await in_thread(self._store_answer, message_id, text, payloads)
+
+    def _note_pivot(self, message_id: int, choice: Choice) -> None:
+        """Keep the English translation and both parses with the message (for review and eval)."""
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            msg.payload = {**(msg.payload or {}), "pivot": choice.as_payload()}
 
     def _store_answer(self, message_id: int, text: str, payloads: list[dict[str, Any]]) -> Outcome:
         with self.sessions.begin() as session:

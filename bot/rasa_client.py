@@ -40,6 +40,21 @@ class RasaClient:
             raise RasaUnavailable("Rasa answered with an unexpected body")
         return data
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """Parse a text with the loaded NLU model only (no dialogue, nothing stored in a tracker)."""
+        try:
+            response = await self._http.post(
+                "/model/parse", params={"token": self._token}, json={"text": text}
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa's parse API answered HTTP {response.status_code}")
+        data = response.json()
+        if not isinstance(data, dict):
+            raise RasaUnavailable("Rasa's parse API answered with an unexpected body")
+        return data
+
     async def events(self, *, sender: str) -> list[dict[str, Any]]:
         """All tracker events of a conversation (used to recover after a crash)."""
         try:

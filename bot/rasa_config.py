@@ -73,7 +73,7 @@ def latest_model() -> Path | None:
 
 def rasa_command(settings: Settings, endpoints_file: Path) -> list[str]:
     """Command line of the Rasa server."""
-    model = latest_model()
+    model = settings.rasa_model or latest_model()
     if model is None:
         raise FileNotFoundError("no trained model in models/: run `make train`")
     return [

@@ -26,7 +26,7 @@ from bot.web.dependencies import IdPath
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 pages = APIRouter(prefix="/inbox", include_in_schema=False)
 events = APIRouter(prefix="/api/admin", tags=["inbox"])
-POLL_S = 1.0
+POLL_S = 0.5
 
 
 @pages.get("/login", response_class=HTMLResponse)

@@ -59,6 +59,16 @@ def _label(session: Session, key: str, language: str) -> str:
     return resolved.text if resolved else key
 
 
+def machine_translation_note(session: Session, language: str) -> str:
+    """The note under a machine-translated text, in the reader's language: "(machine translation)"."""
+    return _label(session, "meta_machine_translated", language)
+
+
+def with_machine_translation_note(session: Session, *, text: str, language: str) -> str:
+    """``text`` followed by the machine-translation note (for channels that show plain text)."""
+    return f"{text}\n\n{machine_translation_note(session, language)}"
+
+
 def _buttons(session: Session, key: str, language: str) -> list[dict[str, str]]:
     if key == "utter_menu":
         buttons = [

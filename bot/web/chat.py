@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot.content.render import machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message
 from bot.conversations.pseudonym import pseudonymize
 from bot.conversations.service import erase_conversation
@@ -74,9 +75,10 @@ def _reply_out(row_id: int, payload: dict[str, Any]) -> ReplyOut:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def page(request: Request) -> HTMLResponse:
+def page(request: Request, db: SessionDep) -> HTMLResponse:
     """The web chat page."""
-    return templates.TemplateResponse(request, "chat.html", {"languages": LANGUAGES})
+    notes = {code: machine_translation_note(db, code) for code in LANGUAGES}
+    return templates.TemplateResponse(request, "chat.html", {"languages": LANGUAGES, "mt_notes": notes})
 
 
 @router.post("/api/chat/sessions")

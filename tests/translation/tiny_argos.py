@@ -18,6 +18,10 @@ How the copy works (``d`` = model width, ``H = d / 2`` = width of one attention 
 * the source gets ``</s>`` appended (``add_source_eos``), so copying it ends the translation;
   every query also matches that ``</s>`` weakly, so past the source's end every beam ends too.
 
+With a glossary the output projection sends a copied source word to the piece of its translation
+instead: a word-for-word translator whose output differs from its input, so tests can tell
+whether a text went through translation.
+
 The MiniSBD model is a three-node ONNX graph: a character that is ``.``, ``!`` or ``?`` ends a
 sentence, nothing else does.
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -50,18 +55,31 @@ _POSITIONS = 128  # one-hot positions (sentence pieces per sentence the copy is 
 _TABLE = 1024  # rows of the position table (longer decoding just sees zero positions)
 
 
-def build_sentencepiece(directory: Path) -> Path:
-    """Train a unigram SentencePiece model on the sentences above (about 50 ms)."""
+def _piece(words: str) -> str:
+    """The SentencePiece piece for a word (or words) at the start of a word: ``▁word``."""
+    return "\u2581" + "\u2581".join(words.split())
+
+
+def build_sentencepiece(
+    directory: Path, *, sentences: Sequence[str] = (), glossary: Mapping[str, str] | None = None
+) -> Path:
+    """Train a unigram SentencePiece model on the sentences above (about 50 ms).
+
+    Every glossary word (source and target side) becomes one piece of its own, so the model can
+    map it as a whole.
+    """
     import sentencepiece as spm
 
     directory.mkdir(parents=True, exist_ok=True)
     corpus = directory / "corpus.txt"
-    corpus.write_text("\n".join(SENTENCES * 3) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join([*SENTENCES, *sentences] * 3) + "\n", encoding="utf-8")
     prefix = directory / "sentencepiece"
+    symbols = sorted({_piece(w) for pair in (glossary or {}).items() for w in pair})
     spm.SentencePieceTrainer.train(
         input=str(corpus),
         model_prefix=str(prefix),
-        vocab_size=120,
+        vocab_size=120 + len(symbols),
+        user_defined_symbols=symbols,
         model_type="unigram",
         hard_vocab_limit=False,
         character_coverage=1.0,
@@ -71,7 +89,7 @@ def build_sentencepiece(directory: Path) -> Path:
     return prefix.with_suffix(".model")
 
 
-def _copy_transformer(pieces: list[str], out_dir: Path) -> None:
+def _copy_transformer(pieces: list[str], out_dir: Path, mapping: Mapping[int, int] | None = None) -> None:
     import ctranslate2
 
     vocab = len(pieces)
@@ -138,7 +156,11 @@ def _copy_transformer(pieces: list[str], out_dir: Path) -> None:
     ln(layer.ffn.layer_norm)
     layer.ffn.linear_0.weight = zeros(d, d)
     layer.ffn.linear_1.weight = zeros(d, d)
-    dec.projection.weight = np.eye(vocab, d, dtype=np.float32) * 4.0
+    projection = np.eye(vocab, d, dtype=np.float32) * 4.0
+    for source, target in (mapping or {}).items():  # glossary: a copied piece comes out as another
+        projection[source, source] = 0.0
+        projection[target, source] = 4.0
+    dec.projection.weight = projection
 
     spec.register_source_vocabulary(pieces)
     spec.register_target_vocabulary(pieces)
@@ -191,19 +213,35 @@ def build_minisbd(path: Path, lang: str = "xx") -> Path:
     return path
 
 
-def build_package(out_dir: Path, from_code: str, to_code: str, *, work: Path | None = None) -> Path:
-    """Write ``translate-<from>_<to>.argosmodel`` into ``out_dir`` and return its path."""
+def build_package(
+    out_dir: Path,
+    from_code: str,
+    to_code: str,
+    *,
+    work: Path | None = None,
+    glossary: Mapping[str, str] | None = None,
+    sentences: Sequence[str] = (),
+) -> Path:
+    """Write ``translate-<from>_<to>.argosmodel`` into ``out_dir`` and return its path.
+
+    Without a glossary the model copies its input. With one it is a word-for-word translator: each
+    glossary word (a whole word of the source, as SentencePiece splits it) comes out as its
+    translation, everything else is copied. ``sentences`` add the characters of the source
+    language to the SentencePiece model.
+    """
     import sentencepiece as spm
 
     name = f"translate-{from_code}_{to_code}"
     work = work or out_dir / f".build-{name}"
     root = work / name
     root.mkdir(parents=True, exist_ok=True)
-    sp_model = build_sentencepiece(work / "sp")
+    sp_model = build_sentencepiece(work / "sp", sentences=sentences, glossary=glossary)
     (root / "sentencepiece.model").write_bytes(sp_model.read_bytes())
     processor = spm.SentencePieceProcessor(model_file=str(sp_model))
     pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
-    _copy_transformer(pieces, root / "model")
+    index = {piece: i for i, piece in enumerate(pieces)}
+    mapping = {index[_piece(k)]: index[_piece(v)] for k, v in (glossary or {}).items()}
+    _copy_transformer(pieces, root / "model", mapping)
     build_minisbd(root / "minisbd" / f"{from_code}.onnx", from_code)
     metadata = {
         "package_version": "1.0",

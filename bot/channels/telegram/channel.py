@@ -43,11 +43,12 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.content.render import Reply, render
+from bot.content.render import Reply, render, with_machine_translation_note
 from bot.conversations.models import MessageStatus
 from bot.conversations.pseudonym import pseudonymize
 from bot.language.languages import LANGUAGES, normalise_code
-from bot.pipeline import Assistant, Incoming, in_thread
+from bot.pipeline import Assistant, Incoming
+from bot.threads import in_thread
 
 from . import store
 from .messages import DELETE_CANCEL, DELETE_CONFIRM, keyboard, split_text
@@ -291,7 +292,10 @@ class TelegramChannel:
 
     def _render(self, key: str, language: str) -> Reply:
         with self.assistant.sessions() as session:
-            return render(session, key=key, language=language)
+            reply = render(session, key=key, language=language)
+            if reply.machine_translated:  # an unreviewed machine draft says so
+                reply.text = with_machine_translation_note(session, text=reply.text, language=reply.language)
+            return reply
 
     @contextlib.asynccontextmanager
     async def typing(self, chat_id: int) -> AsyncIterator[None]:

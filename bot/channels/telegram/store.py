@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.content.render import with_machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message, MessageStatus
 from bot.conversations.service import erase_conversation
 from bot.db import utcnow
@@ -80,11 +81,20 @@ def pending_replies(sessions: sessionmaker[Session], pseudonym: str) -> list[Out
             Outgoing(
                 id=row.id,
                 chat_id=chat_id,
-                text=str((row.payload or {}).get("text") or row.text),
+                text=_text(session, row, conv.language),
                 buttons=list((row.payload or {}).get("buttons") or []),
             )
             for row in rows
         ]
+
+
+def _text(session: Session, row: Message, language: str) -> str:
+    """The text as sent: a machine translation always carries a note saying so."""
+    payload = row.payload or {}
+    text = str(payload.get("text") or row.text)
+    if payload.get("machine_translated"):
+        return with_machine_translation_note(session, text=text, language=row.language or language)
+    return text
 
 
 def claim(sessions: sessionmaker[Session], message_id: int) -> bool:
