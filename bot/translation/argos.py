@@ -213,6 +213,8 @@ class ArgosTranslator:
         # another process such as the CLI while the app runs).
         self.packages_dir.mkdir(parents=True, exist_ok=True)
         stamp = self.packages_dir.stat().st_mtime_ns
+        if self._pairs is None and not any(self.packages_dir.iterdir()):
+            return frozenset()  # nothing installed: no need to load Argos at all
         if self._pairs is None or self._pairs[0] != stamp:
             with _lock:
                 _, _, translate = _argos(self.packages_dir)

@@ -9,6 +9,9 @@ import httpx
 
 from bot.translation.base import MissingPairError, TranslationError
 
+DOWN_PAUSE_S = 30.0
+"""After a failed ``/languages`` request, the server is not asked again for this long."""
+
 
 class LibreTranslateTranslator:
     """Translate with a LibreTranslate server (self-hosted; LibreTranslate pivots itself)."""
@@ -29,6 +32,7 @@ class LibreTranslateTranslator:
         self.languages_ttl_s = languages_ttl_s
         self._client = httpx.Client(base_url=self.url, timeout=timeout_s, transport=transport)
         self._pairs: tuple[float, frozenset[tuple[str, str]]] | None = None
+        self._down_until = 0.0
 
     def close(self) -> None:
         self._client.close()
@@ -48,8 +52,14 @@ class LibreTranslateTranslator:
 
     def pairs(self) -> frozenset[tuple[str, str]]:
         now = time.monotonic()
+        if self._down_until > now:  # do not make every message wait for a server that is down
+            raise TranslationError(f"LibreTranslate at {self.url} was not reachable a moment ago")
         if self._pairs is None or now - self._pairs[0] > self.languages_ttl_s:
-            languages: list[dict[str, Any]] = self._request("GET", "/languages")
+            try:
+                languages: list[dict[str, Any]] = self._request("GET", "/languages")
+            except TranslationError:
+                self._down_until = now + DOWN_PAUSE_S
+                raise
             pairs = frozenset(
                 (str(lang["code"]), str(target))
                 for lang in languages
