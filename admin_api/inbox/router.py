@@ -22,6 +22,7 @@ from admin_api.staff.service import session_user, user_for_token
 from bot.conversations.models import Direction, Message
 from bot.handover.models import Handover
 from bot.web.dependencies import IdPath, SettingsDep
+from bot.web.errors import LOGIN_REQUIRED
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 pages = APIRouter(prefix="/inbox", include_in_schema=False)
@@ -77,6 +78,7 @@ def _resume_marks(last_event_id: str | None) -> tuple[int, int] | None:
     "/events",
     response_class=StreamingResponse,
     responses={
+        **LOGIN_REQUIRED,
         200: {
             "description": "An event stream; it ends after a while and the browser reconnects",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
