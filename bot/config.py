@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     unavailable_handover_s: float = Field(
         default=900.0, description="After this long without Rasa a waiting message is handed to a person."
     )
+    inbox_stream_s: float = Field(
+        default=300.0,
+        description="An inbox event stream ends after this long; the browser reconnects and logs in again.",
+    )
     case_overdue_s: float = Field(
         default=4 * 3600, description="A case waiting longer than this is flagged as overdue in the inbox."
     )

@@ -11,8 +11,9 @@ from admin_api.audit.models import AuditEntry
 from admin_api.cases.schemas import AuditOut
 from admin_api.dependencies import AdminOnly
 from bot.web.dependencies import MAX_ID, SessionDep
+from bot.web.errors import ADMIN_ONLY
 
-router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[AdminOnly])
+router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[AdminOnly], responses=ADMIN_ONLY)
 
 
 @router.get("")

@@ -38,12 +38,19 @@ from bot.translation.service import (
     translate_for_person,
 )
 from bot.web.dependencies import IdPath, SessionDep, SettingsDep
+from bot.web.errors import LOGIN_REQUIRED, errors
 
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 """Lift Rasa's pause and put the dialogue back into listening, so the next message starts a fresh turn
 (without ``action_listen`` the policies see no turn boundary and fall back)."""
 
-router = APIRouter(prefix="/cases", tags=["cases"], dependencies=[StaffOnly])
+router = APIRouter(prefix="/cases", tags=["cases"], dependencies=[StaffOnly], responses=LOGIN_REQUIRED)
+UNKNOWN_CASE = errors(404, e404="Unknown case")
+CHANGE = errors(403)
+"""Every route that changes something: cookie logins must send the CSRF token."""
+CONFLICT = errors(
+    409, e409="Not possible in the case's state: claimed by someone else, not claimed yet, or closed"
+)
 
 
 def _case_out(h: Handover, pseudonym: str, overdue_after_s: float = 4 * 3600) -> CaseOut:
@@ -89,7 +96,7 @@ def list_cases(
     return [_case_out(h, _pseudonym(session, h), settings.case_overdue_s) for h in cases]
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", responses=UNKNOWN_CASE)
 def read_case(case_id: IdPath, session: SessionDep, user: CurrentUser, settings: SettingsDep) -> CaseDetail:
     """One case with the handover summary, the conversation (with German translations) and the notes."""
     h = _get(session, case_id)
@@ -134,7 +141,7 @@ def _case_message(m: Message, translator: TranslationService) -> CaseMessage:
     )
 
 
-@router.post("/{case_id}/claim")
+@router.post("/{case_id}/claim", responses={**CHANGE, **UNKNOWN_CASE, **CONFLICT})
 def claim_case(case_id: IdPath, session: SessionDep, user: CurrentUser) -> CaseOut:
     """Take the case; the assistant stays silent for the conversation while a caseworker has it."""
     _get(session, case_id)
@@ -146,7 +153,7 @@ def claim_case(case_id: IdPath, session: SessionDep, user: CurrentUser) -> CaseO
     return _case_out(h, _pseudonym(session, h))
 
 
-@router.post("/{case_id}/translate")
+@router.post("/{case_id}/translate", responses={**errors(400), **CHANGE, **UNKNOWN_CASE})
 def preview_translation(
     case_id: IdPath, body: TextIn, session: SessionDep, settings: SettingsDep
 ) -> TranslationPreview:
@@ -162,7 +169,11 @@ def preview_translation(
     )
 
 
-@router.post("/{case_id}/reply", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{case_id}/reply",
+    status_code=status.HTTP_201_CREATED,
+    responses={**errors(400), **CHANGE, **UNKNOWN_CASE, **CONFLICT},
+)
 def reply_case(
     case_id: IdPath, body: ReplyIn, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> CaseMessage:
@@ -186,7 +197,15 @@ def reply_case(
     return _case_message(msg, get_translation_service(settings))
 
 
-@router.post("/{case_id}/assign")
+@router.post(
+    "/{case_id}/assign",
+    responses={
+        **errors(
+            400, 404, 409, e404="Unknown case or staff member", e409="Closed case or deactivated account"
+        ),
+        **CHANGE,
+    },
+)
 def reassign_case(case_id: IdPath, body: AssignIn, session: SessionDep, user: CurrentUser) -> CaseOut:
     """Give the case to another caseworker."""
     h = _get(session, case_id)
@@ -201,7 +220,7 @@ def reassign_case(case_id: IdPath, body: AssignIn, session: SessionDep, user: Cu
     return _case_out(h, _pseudonym(session, h))
 
 
-@router.post("/{case_id}/interpreter")
+@router.post("/{case_id}/interpreter", responses={**CHANGE, **UNKNOWN_CASE})
 def needs_interpreter(case_id: IdPath, session: SessionDep, user: CurrentUser) -> CaseOut:
     """Mark the case as needing a human interpreter."""
     h = _get(session, case_id)
@@ -210,7 +229,11 @@ def needs_interpreter(case_id: IdPath, session: SessionDep, user: CurrentUser) -
     return _case_out(h, _pseudonym(session, h))
 
 
-@router.post("/{case_id}/notes", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{case_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    responses={**errors(400), **CHANGE, **UNKNOWN_CASE},
+)
 def note_case(case_id: IdPath, body: TextIn, session: SessionDep, user: CurrentUser) -> NoteOut:
     """Add an internal note."""
     _get(session, case_id)
@@ -219,7 +242,15 @@ def note_case(case_id: IdPath, body: TextIn, session: SessionDep, user: CurrentU
     return NoteOut(id=note.id, staff_user_id=note.staff_user_id, text=note.text, at=note.at)
 
 
-@router.post("/{case_id}/close")
+@router.post(
+    "/{case_id}/close",
+    responses={
+        **errors(400, 503, e503="Rasa is unreachable: nothing was changed, try again"),
+        **CHANGE,
+        **UNKNOWN_CASE,
+        **CONFLICT,
+    },
+)
 def close_case(
     case_id: IdPath, body: CloseIn, request: Request, session: SessionDep, user: CurrentUser
 ) -> CaseOut:

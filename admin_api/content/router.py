@@ -11,8 +11,9 @@ from bot.content.models import ContentItem
 from bot.content.service import set_text
 from bot.language.languages import LANGUAGES
 from bot.web.dependencies import SessionDep
+from bot.web.errors import ADMIN_ONLY, errors
 
-router = APIRouter(prefix="/content", tags=["content"], dependencies=[AdminOnly])
+router = APIRouter(prefix="/content", tags=["content"], dependencies=[AdminOnly], responses=ADMIN_ONLY)
 
 
 def _out(item: ContentItem, *, latest_only: bool) -> ContentItemOut:
@@ -53,7 +54,7 @@ def list_items(session: SessionDep) -> list[ContentItemOut]:
     return [_out(i, latest_only=True) for i in session.scalars(select(ContentItem).order_by(ContentItem.key))]
 
 
-@router.get("/{key:path}/history")
+@router.get("/{key:path}/history", responses=errors(404, e404="Unknown content key"))
 def item_history(key: str, session: SessionDep) -> ContentItemOut:
     """One item with every version."""
     item = session.scalar(select(ContentItem).where(ContentItem.key == key))
@@ -62,7 +63,15 @@ def item_history(key: str, session: SessionDep) -> ContentItemOut:
     return _out(item, latest_only=False)
 
 
-@router.put("/{key:path}/{language}")
+@router.put(
+    "/{key:path}/{language}",
+    responses=errors(
+        400,
+        404,
+        e400="Unsupported language or text, or a body that could not be decoded",
+        e404="Unknown content key",
+    ),
+)
 def put_text(key: str, language: str, body: TextIn, session: SessionDep) -> TranslationOut:
     """Store a new reviewed version of one text."""
     if language not in LANGUAGES:

@@ -21,7 +21,8 @@ from admin_api.dependencies import SESSION_COOKIE
 from admin_api.staff.service import session_user, user_for_token
 from bot.conversations.models import Direction, Message
 from bot.handover.models import Handover
-from bot.web.dependencies import IdPath
+from bot.web.dependencies import IdPath, SettingsDep
+from bot.web.errors import LOGIN_REQUIRED
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 pages = APIRouter(prefix="/inbox", include_in_schema=False)
@@ -65,24 +66,55 @@ def _authenticated(request: Request) -> bool:
         return bool(cookie) and session_user(session, cookie or "") is not None
 
 
-@events.get("/events")
-async def stream(request: Request) -> StreamingResponse:
-    """Server-sent events: ``case`` when a new handover arrives, ``message`` when a person writes."""
+def _resume_marks(last_event_id: str | None) -> tuple[int, int] | None:
+    """The marks a reconnecting browser saw last (``Last-Event-ID: <case>:<message>``), if valid."""
+    parts = (last_event_id or "").split(":")
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+@events.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={
+        **LOGIN_REQUIRED,
+        200: {
+            "description": "An event stream; it ends after a while and the browser reconnects",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+    },
+)
+async def stream(request: Request, settings: SettingsDep) -> StreamingResponse:
+    """Server-sent events: ``case`` when a new handover arrives, ``message`` when a person writes.
+
+    The stream ends after ``inbox_stream_s``; the browser's EventSource reconnects by itself, which
+    checks the login again (a revoked token or closed session stops receiving events), and sends the
+    last event id, so nothing that happened in between is missed.
+    """
     if not await anyio.to_thread.run_sync(_authenticated, request):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "login required")
+    resume = _resume_marks(request.headers.get("last-event-id"))
 
     async def produce() -> AsyncIterator[str]:
-        last_case, last_message = await anyio.to_thread.run_sync(_marks, request)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.inbox_stream_s
+        current = await anyio.to_thread.run_sync(_marks, request)
+        last_case, last_message = resume or current
         yield "retry: 2000\n\n"
-        while not await request.is_disconnected():
-            await asyncio.sleep(POLL_S)
-            case, message = await anyio.to_thread.run_sync(_marks, request)
+        while True:
+            case, message = current
+            mark = f"id: {case}:{message}\n"
             if case > last_case:
-                yield f"event: case\ndata: {json.dumps({'id': case})}\n\n"
+                yield f"{mark}event: case\ndata: {json.dumps({'id': case})}\n\n"
             if message > last_message:
-                yield f"event: message\ndata: {json.dumps({'id': message})}\n\n"
+                yield f"{mark}event: message\ndata: {json.dumps({'id': message})}\n\n"
             if case == last_case and message == last_message:
                 yield ": keep-alive\n\n"
             last_case, last_message = case, message
+            if loop.time() >= deadline or await request.is_disconnected():
+                return
+            await asyncio.sleep(POLL_S)
+            current = await anyio.to_thread.run_sync(_marks, request)
 
     return StreamingResponse(produce(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -31,10 +31,11 @@ from admin_api.staff.service import (
 from admin_api.staff.service import revoke_token as revoke
 from bot.language.languages import LANGUAGES
 from bot.web.dependencies import IdPath, SessionDep, SettingsDep
+from bot.web.errors import ADMIN_ONLY, LOGIN_REQUIRED, errors
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
-staff_router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[AdminOnly])
-token_router = APIRouter(prefix="/tokens", tags=["tokens"])
+staff_router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[AdminOnly], responses=ADMIN_ONLY)
+token_router = APIRouter(prefix="/tokens", tags=["tokens"], responses=LOGIN_REQUIRED)
 
 
 def _staff_out(user: StaffUser) -> StaffOut:
@@ -43,7 +44,9 @@ def _staff_out(user: StaffUser) -> StaffOut:
     )
 
 
-@auth_router.post("/login")
+@auth_router.post(
+    "/login", responses=errors(400, 401, e401="Wrong username or password, or the account is locked")
+)
 def login(body: LoginIn, response: Response, session: SessionDep, settings: SettingsDep) -> LoginOut:
     """Browser login: sets an HTTP-only session cookie and returns the CSRF token."""
     try:
@@ -66,7 +69,9 @@ def login(body: LoginIn, response: Response, session: SessionDep, settings: Sett
     return LoginOut(username=user.username, role=user.role, csrf_token=opened.csrf_token)
 
 
-@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@auth_router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses={**LOGIN_REQUIRED, **errors(403)}
+)
 def logout(
     response: Response,
     session: SessionDep,
@@ -79,7 +84,7 @@ def logout(
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-@auth_router.get("/me")
+@auth_router.get("/me", responses=LOGIN_REQUIRED)
 def me(user: CurrentUser) -> StaffOut:
     """The logged-in staff member."""
     return _staff_out(user)
@@ -91,7 +96,9 @@ def list_staff(session: SessionDep) -> list[StaffOut]:
     return [_staff_out(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
 
 
-@staff_router.post("", status_code=status.HTTP_201_CREATED)
+@staff_router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=errors(400, 409, e409="The username is taken")
+)
 def add_staff(body: StaffIn, session: SessionDep, user: CurrentUser) -> StaffOut:
     """Create a caseworker or admin account."""
     try:
@@ -106,7 +113,9 @@ def add_staff(body: StaffIn, session: SessionDep, user: CurrentUser) -> StaffOut
     return _staff_out(created)
 
 
-@staff_router.patch("/{staff_id}")
+@staff_router.patch(
+    "/{staff_id}", responses=errors(400, 404, e400="Unknown language, or a body that could not be decoded")
+)
 def change_staff(staff_id: IdPath, body: StaffPatch, session: SessionDep, user: CurrentUser) -> StaffOut:
     """Change role, languages or deactivate an account."""
     target = session.get(StaffUser, staff_id)
@@ -131,7 +140,7 @@ def my_tokens(session: SessionDep, user: CurrentUser) -> list[TokenOut]:
     return [TokenOut(id=t.id, name=t.name, created_at=t.created_at, revoked_at=t.revoked_at) for t in rows]
 
 
-@token_router.post("", status_code=status.HTTP_201_CREATED)
+@token_router.post("", status_code=status.HTTP_201_CREATED, responses=errors(400, 403))
 def new_token(body: TokenIn, session: SessionDep, user: CurrentUser) -> NewTokenOut:
     """A new API token for the caller; the secret is shown once."""
     token, secret = issue_token(session, user=user, name=body.name)
@@ -140,7 +149,11 @@ def new_token(body: TokenIn, session: SessionDep, user: CurrentUser) -> NewToken
     )
 
 
-@token_router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@token_router.delete(
+    "/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(403, 404, e404="No such active token"),
+)
 def revoke_token(token_id: IdPath, session: SessionDep, user: CurrentUser) -> None:
     """Revoke one of the caller's tokens (admins: any token)."""
     if not revoke(session, token_id=token_id, by=user):

@@ -20,6 +20,7 @@ from bot.conversations.service import erase_conversation
 from bot.language.languages import LANGUAGES
 from bot.pipeline import Incoming
 from bot.web.dependencies import MAX_ID, AssistantDep, SessionDep, SettingsDep
+from bot.web.errors import errors
 
 CHANNEL = "web"
 MAX_TEXT_CHARS = 20_000
@@ -81,7 +82,7 @@ def page(request: Request, db: SessionDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "chat.html", {"languages": LANGUAGES, "mt_notes": notes})
 
 
-@router.post("/api/chat/sessions")
+@router.post("/api/chat/sessions", responses=errors(400))
 def create_session(
     body: SessionIn,
     assistant: AssistantDep,
@@ -94,7 +95,7 @@ def create_session(
     return SessionOut(session=token, conversation=pseudonym)
 
 
-@router.post("/api/chat/messages")
+@router.post("/api/chat/messages", responses=errors(400))
 async def post_message(body: MessageIn, assistant: AssistantDep) -> MessageOut:
     """Store, process and answer one message."""
     outcome = await assistant.handle(

@@ -11,8 +11,11 @@ from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.language.languages import LANGUAGES, normalise_code
 from bot.web.dependencies import InternalAuth, SessionDep
+from bot.web.errors import INTERNAL_AUTH, errors
 
-router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[InternalAuth])
+router = APIRouter(
+    prefix="/internal", tags=["internal"], dependencies=[InternalAuth], responses=INTERNAL_AUTH
+)
 
 
 class HandoverIn(BaseModel):
@@ -43,7 +46,9 @@ def _conversation(session: SessionDep, sender_id: str) -> Conversation:
     return conv
 
 
-@router.post("/handovers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/handovers", status_code=status.HTTP_201_CREATED, responses=errors(400, 404, e404="Unknown conversation")
+)
 def post_handover(body: HandoverIn, session: SessionDep) -> HandoverOut:
     """Store a handover and mark the conversation as handed over (Rasa pauses it itself)."""
     conv = _conversation(session, body.sender_id)
@@ -57,7 +62,15 @@ def post_handover(body: HandoverIn, session: SessionDep) -> HandoverOut:
     return HandoverOut(id=handover.id, urgency=handover.urgency, language=handover.language)
 
 
-@router.put("/conversations/{sender_id}/language")
+@router.put(
+    "/conversations/{sender_id}/language",
+    responses=errors(
+        400,
+        404,
+        e400="Unsupported language, or a body that could not be decoded",
+        e404="Unknown conversation",
+    ),
+)
 def put_language(sender_id: str, body: LanguageIn, session: SessionDep) -> LanguageOut:
     """The person chose a language: it wins over detection from now on."""
     code = normalise_code(body.language)

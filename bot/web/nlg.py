@@ -17,8 +17,9 @@ from sqlalchemy import select
 from bot.content.render import render
 from bot.conversations.models import Conversation
 from bot.web.dependencies import InternalAuth, SessionDep, SettingsDep
+from bot.web.errors import INTERNAL_AUTH, errors
 
-router = APIRouter(tags=["rasa"], dependencies=[InternalAuth])
+router = APIRouter(tags=["rasa"], dependencies=[InternalAuth], responses=INTERNAL_AUTH)
 
 
 class NLGRequest(BaseModel):
@@ -28,7 +29,7 @@ class NLGRequest(BaseModel):
     channel: dict[str, Any] = Field(default_factory=dict)
 
 
-@router.post("/nlg")
+@router.post("/nlg", responses=errors(400))
 def generate(body: NLGRequest, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Render one response in the conversation's language."""
     sender = str(body.tracker.get("sender_id") or "")

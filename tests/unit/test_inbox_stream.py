@@ -1,0 +1,66 @@
+"""The inbox event stream ends after ``inbox_stream_s`` and resumes from the browser's Last-Event-ID
+(the end-to-end stream in a browser is in tests/integration/test_inbox.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from admin_api.inbox.router import _resume_marks
+from admin_api.staff.models import Role
+from admin_api.staff.service import create_user, issue_token
+from bot.conversations.models import Conversation
+from bot.db import session_scope
+from bot.handover.models import HandoverReason
+from bot.handover.service import create_handover
+from bot.web.app import create_app
+from tests.conftest import make_settings, migrate
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str], int]]:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('stream')) / 'lotse.db'}"
+    migrate(url)
+    with session_scope(url) as session:
+        user = create_user(session, username="clara", password="a long enough password", role=Role.CASEWORKER)
+        token = issue_token(session, user=user, name="test")[1]
+        conv = Conversation(pseudonym="web-stream", channel="web", language="ar")
+        session.add(conv)
+        session.flush()
+        case = create_handover(session, conversation=conv, reason=HandoverReason.REQUESTED, topic=None).id
+    app = create_app(make_settings(database_url=url, rasa_url="http://127.0.0.1:9", inbox_stream_s=0))
+    with TestClient(app) as tc:
+        yield tc, {"Authorization": f"Bearer {token}"}, case
+
+
+def test_the_stream_ends_after_its_lifetime_and_tells_the_browser_when_to_reconnect(
+    client: tuple[TestClient, dict[str, str], int],
+) -> None:
+    tc, headers, _ = client
+    response = tc.get("/api/admin/events", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text == "retry: 2000\n\n: keep-alive\n\n"  # nothing new since the connection
+    assert tc.get("/api/admin/events").status_code == 401
+
+
+def test_a_reconnecting_browser_gets_what_happened_since_its_last_event(
+    client: tuple[TestClient, dict[str, str], int],
+) -> None:
+    tc, headers, case = client
+    response = tc.get("/api/admin/events", headers={**headers, "Last-Event-ID": f"{case - 1}:0"})
+    assert f'id: {case}:0\nevent: case\ndata: {{"id": {case}}}\n\n' in response.text
+    again = tc.get("/api/admin/events", headers={**headers, "Last-Event-ID": f"{case}:0"})
+    assert "event:" not in again.text
+
+
+@pytest.mark.parametrize("value", [None, "", "3", "1:2:3", "-1:0", "a:1", "١:٢"])
+def test_a_missing_or_malformed_last_event_id_starts_from_now(value: str | None) -> None:
+    assert _resume_marks(value) is None
+
+
+def test_a_last_event_id_is_two_marks() -> None:
+    assert _resume_marks("12:34") == (12, 34)
