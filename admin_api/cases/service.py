@@ -118,7 +118,7 @@ def reply(
             "buttons": [],
             "machine_translated": machine,
             "engine": engine,
-            "original": text if sent != text else None,
+            "original": text if engine is not None or language != "de" else None,
             "from_caseworker": True,
             "canned_key": canned.key if canned is not None else None,
         },
