@@ -130,16 +130,21 @@ def _weekday(session: Session, language: str, weekday: int) -> str | None:
     return names[weekday] if len(names) == 7 else None
 
 
-def office_notice(session: Session, *, language: str, office: OfficeHours, now: datetime) -> str:
-    """The office hours notice in ``language``: open until when, or closed and opening again when."""
+def office_notice(session: Session, *, language: str, office: OfficeHours, now: datetime) -> str | None:
+    """The office hours notice in ``language``: open until when, or closed and opening again when.
+
+    None if the store has no notice texts yet (not seeded since they were added).
+    """
     status = office_status(office, now)
+    key = "meta_office_open" if status.is_open else "meta_office_closed"
+    template = resolve(session, key=key, language=language)
+    if template is None:
+        return None
     if status.is_open and status.closes_at is not None:
-        template = _label(session, "meta_office_open", language)
-        return fill(template, {"until": _isolated(status.closes_at.strftime("%H:%M"))})
+        return fill(template.text, {"until": _isolated(status.closes_at.strftime("%H:%M"))})
     opening = status.next_opening
     day = _weekday(session, language, opening.weekday()) or opening.date().isoformat()
-    template = _label(session, "meta_office_closed", language)
-    return fill(template, {"day": day, "time": _isolated(opening.strftime("%H:%M"))})
+    return fill(template.text, {"day": day, "time": _isolated(opening.strftime("%H:%M"))})
 
 
 def render(
@@ -167,7 +172,7 @@ def render(
         notice = office_notice(
             session, language=resolved.language, office=office, now=now or datetime.now(UTC)
         )
-        text = f"{text}\n\n{notice}"
+        text = f"{text}\n\n{notice}" if notice else text
     return Reply(
         key=resolved.key,
         text=text,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.content.models import ContentTranslation, TranslationStatus
+from bot.content.models import ContentItem, ContentTranslation, TranslationStatus
 from bot.content.render import fill, render
 from bot.content.service import resolve, seed, set_text
 from bot.office_hours import parse_office_hours
@@ -138,3 +138,14 @@ def test_an_admin_edited_notice_uses_the_new_text_and_survives_bad_placeholders(
 
 def test_fill_replaces_only_known_names() -> None:
     assert fill("{a} {b} {a.x} {}", {"a": "1"}) == "1 {b} {a.x} {}"
+
+
+def test_a_store_seeded_before_the_notice_existed_sends_the_reply_without_it(session: Session) -> None:
+    seed(session)
+    session.execute(
+        delete(ContentItem).where(ContentItem.key.in_(["meta_office_open", "meta_office_closed"]))
+    )
+    now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    reply = render(session, key="utter_handover_requested", language="de", office=BERLIN_HOURS, now=now)
+    assert reply.text == render(session, key="utter_handover_requested", language="de").text
+    assert "meta_office" not in reply.text
