@@ -11,8 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.office_hours import OfficeHours, OfficeHoursError, parse_office_hours, timezone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,9 +89,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(
         default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode)."
     )
-    handover_reply_hours: str = Field(
-        default="Mo-Fr 8-16", description="Office hours shown in handover messages (informational)."
+    office_hours: str = Field(
+        default="mon-fri 08:00-16:00",
+        description="When caseworkers answer, e.g. 'mon-thu 08:00-16:00; fri 08:00-12:00' (local time).",
     )
+    office_timezone: str = Field(default="Europe/Berlin", description="IANA time zone of the office hours.")
 
     translation_backend: Literal["argos", "libretranslate", "none"] = Field(
         default="argos", description="Machine translation engine (offline; 'none' switches it off)."
@@ -117,6 +121,28 @@ class Settings(BaseSettings):
     )
     translation_timeout_s: float = 30.0
     translation_cache_size: int = Field(default=2048, description="Translations kept in memory (LRU).")
+
+    @field_validator("office_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            timezone(value)
+        except OfficeHoursError as exc:
+            raise ValueError(f"LOTSE_OFFICE_TIMEZONE: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _office_hours(self) -> Settings:
+        try:
+            parse_office_hours(self.office_hours, self.office_timezone)
+        except OfficeHoursError as exc:
+            raise ValueError(f"LOTSE_OFFICE_HOURS={self.office_hours!r}: {exc}") from None
+        return self
+
+    @property
+    def office(self) -> OfficeHours:
+        """The parsed office hours (validated at start-up)."""
+        return parse_office_hours(self.office_hours, self.office_timezone)
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:

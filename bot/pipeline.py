@@ -459,5 +459,10 @@ class Assistant:
                 session, conversation=msg.conversation, reason=HandoverReason.UNAVAILABLE, topic=None
             )
             msg.status = MessageStatus.HUMAN
-            reply = render(session, key="utter_handover_requested", language=msg.conversation.language)
+            reply = render(
+                session,
+                key="utter_handover_requested",
+                language=msg.conversation.language,
+                office=self.settings.office,
+            )
             session.add(outgoing_message(msg.conversation_id, reply, reply_to=msg.id))

@@ -11,24 +11,31 @@ from sqlalchemy import select
 
 from admin_api.audit.service import audit
 from admin_api.cases import service
+from admin_api.cases.canned import canned_replies, canned_reply
 from admin_api.cases.models import CaseNote
 from admin_api.cases.schemas import (
     AssignIn,
+    CannedOut,
     CaseDetail,
+    CaseFacts,
     CaseMessage,
     CaseOut,
     CloseIn,
     NoteOut,
+    OfficeOut,
     ReplyIn,
     TextIn,
     TranslationPreview,
 )
+from admin_api.cases.summary import summarise
 from admin_api.dependencies import CurrentUser, StaffOnly
 from admin_api.staff.models import StaffUser
+from bot.config import Settings
 from bot.content.render import render
 from bot.conversations.models import Conversation, Direction, Message
 from bot.db import utcnow
 from bot.handover.models import Handover
+from bot.office_hours import office_status
 from bot.pipeline import outgoing_message
 from bot.rasa_client import RasaUnavailable
 from bot.translation.service import (
@@ -106,11 +113,13 @@ def read_case(case_id: IdPath, session: SessionDep, user: CurrentUser, settings:
     ).all()
     notes = session.scalars(select(CaseNote).where(CaseNote.handover_id == h.id).order_by(CaseNote.id)).all()
     audit(session, user=user, action="read", handover_id=h.id)
-    base = _case_out(h, _pseudonym(session, h))
+    base = _case_out(h, _pseudonym(session, h), settings.case_overdue_s)
     return CaseDetail(
         **base.model_dump(),
         transcript=h.transcript,
         facts=h.facts,
+        summary=CaseFacts.model_validate(summarise(session, handover=h, overdue=base.overdue)),
+        office=_office(settings),
         translation_available=translator.available(h.language, "de")
         and translator.available("de", h.language)
         if h.language != "de"
@@ -118,6 +127,18 @@ def read_case(case_id: IdPath, session: SessionDep, user: CurrentUser, settings:
         needs_interpreter=bool(h.facts.get("needs_interpreter")),
         messages=[_case_message(m, translator) for m in messages],
         notes=[NoteOut(id=n.id, staff_user_id=n.staff_user_id, text=n.text, at=n.at) for n in notes],
+    )
+
+
+def _office(settings: Settings) -> OfficeOut:
+    office = settings.office
+    now = office_status(office, utcnow())
+    return OfficeOut(
+        hours=office.spec,
+        timezone=settings.office_timezone,
+        open=now.is_open,
+        closes_at=now.closes_at,
+        next_opening=now.next_opening,
     )
 
 
@@ -138,7 +159,19 @@ def _case_message(m: Message, translator: TranslationService) -> CaseMessage:
         machine_translated=bool(payload.get("machine_translated")) or german is not None,
         engine=engine or payload.get("engine"),
         original=payload.get("original"),
+        canned_key=payload.get("canned_key"),
+        non_text=payload.get("non_text"),
     )
+
+
+@router.get("/{case_id}/canned", responses=UNKNOWN_CASE)
+def list_canned(case_id: IdPath, session: SessionDep) -> list[CannedOut]:
+    """The canned replies with their German text and the curated text in the case's language."""
+    h = _get(session, case_id)
+    return [
+        CannedOut(key=c.key, german=c.german, language=c.language, text=c.text, state=c.state.value)
+        for c in canned_replies(session, language=h.language)
+    ]
 
 
 @router.post("/{case_id}/claim", responses={**CHANGE, **UNKNOWN_CASE, **CONFLICT})
@@ -177,23 +210,45 @@ def preview_translation(
 def reply_case(
     case_id: IdPath, body: ReplyIn, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> CaseMessage:
-    """Send a message to the person in their language (machine-translated and marked), or as written."""
+    """Send a message to the person in their language (machine-translated and marked), or as written.
+
+    With ``canned_key`` the person gets the canned reply's curated text in their language (not
+    machine-translated); only when their language has none is the German machine-translated.
+    """
     h = _get(session, case_id)
+    canned = None
+    if body.canned_key is not None:
+        canned = canned_reply(session, key=body.canned_key, language=h.language)
+        if canned is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown canned reply")
+        if body.text is not None and body.text.strip() != canned.german.strip():
+            raise HTTPException(
+                status.HTTP_400_BAD_REQUEST,
+                "the text differs from the canned reply; send an edited text without canned_key",
+            )
+        if not body.translate:  # "as written": the German text of the canned reply
+            canned = canned.as_german()
+    text = canned.german if canned is not None else body.text or ""
     translated = None
-    if body.translate and not body.translated_text and h.language != "de":
-        translated = translate_for_person(body.text, h.language, service=get_translation_service(settings))
+    curated = canned is not None and canned.text is not None
+    if body.translate and not curated and not body.translated_text and h.language != "de":
+        translated = translate_for_person(text, h.language, service=get_translation_service(settings))
     try:
         msg = service.reply(
             session,
             handover_id=case_id,
             user=user,
-            text=body.text,
+            text=text,
             translated=translated,
             edited_translation=body.translated_text if body.translate else None,
+            canned=canned,
         )
     except service.CaseConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    audit(session, user=user, action="reply", handover_id=case_id, detail={"message_id": msg.id})
+    detail: dict[str, object] = {"message_id": msg.id}
+    if canned is not None:
+        detail["canned_key"] = canned.key
+    audit(session, user=user, action="reply", handover_id=case_id, detail=detail)
     return _case_message(msg, get_translation_service(settings))
 
 

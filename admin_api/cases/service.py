@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from admin_api.cases.canned import CannedReply, CannedState
 from admin_api.cases.models import CaseNote
 from admin_api.staff.models import Role, StaffUser
 from bot.conversations.models import Conversation, ConversationState, Direction, Message, MessageStatus
@@ -83,19 +84,26 @@ def reply(
     text: str,
     translated: Bilingual | None = None,
     edited_translation: str | None = None,
+    canned: CannedReply | None = None,
 ) -> Message:
     """Queue a caseworker's message to the person; the channel delivers it.
 
-    With a translation the person receives it in their language, marked as machine-translated; the
-    German original stays with the message.
+    A canned reply with a curated text in the person's language is sent as that text (marked as
+    machine-translated only if the curated text is a machine draft). Otherwise, with a translation
+    the person receives it in their language, marked as machine-translated. The German original
+    stays with the message whenever the person gets another language.
     """
     handover = _own_open_case(session, handover_id, user)
     conv = session.get_one(Conversation, handover.conversation_id)
-    sent, language, engine = text, "de", None
-    if edited_translation:
+    sent, language, engine, machine = text, "de", None, False
+    if canned is not None and canned.text is not None:
+        sent, language = canned.text, canned.language
+        machine = canned.state == CannedState.MACHINE_DRAFT
+    elif edited_translation:
         sent, language, engine = edited_translation, conv.language, "edited machine translation"
     elif translated is not None and translated.available and translated.translation is not None:
         sent, language, engine = translated.translation, translated.translation_language, translated.engine
+    machine = machine or engine is not None
     msg = Message(
         conversation_id=conv.id,
         direction=Direction.OUT,
@@ -108,10 +116,11 @@ def reply(
             "language": language,
             "topic": handover.topic or "other",
             "buttons": [],
-            "machine_translated": engine is not None,
+            "machine_translated": machine,
             "engine": engine,
-            "original": text if engine is not None else None,
+            "original": text if engine is not None or language != "de" else None,
             "from_caseworker": True,
+            "canned_key": canned.key if canned is not None else None,
         },
     )
     session.add(msg)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,8 +14,19 @@ from sqlalchemy.orm import Session
 from bot.content.models import ContentKind
 from bot.content.service import ResolvedText, resolve
 from bot.language.languages import LANGUAGES
+from bot.office_hours import OfficeHours, office_status
 
 TOPICS = ("family_reunification", "asylum_appeal", "housing", "education", "naturalization")
+OFFICE_NOTICE_KEYS = frozenset(
+    {
+        "utter_handover_requested",
+        "utter_handover_low_confidence",
+        "utter_handover_individual",
+        "utter_handover_crisis",
+    }
+)
+"""Replies that create a handover: they end with when the office opens (``meta_office_*``)."""
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 @dataclass(slots=True)
@@ -107,8 +121,55 @@ def _footer(session: Session, resolved: ResolvedText, language: str) -> str:
     return "\n".join(lines)
 
 
-def render(session: Session, *, key: str, language: str) -> Reply:
-    """The reply for ``key`` in ``language``; an unknown key yields the generic fallback text."""
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Replace ``{name}`` placeholders with ``values``; anything else (unknown names, stray braces) stays.
+
+    Deliberately not ``str.format``: texts are edited by admins, and format strings can reach
+    attributes (``{x.__class__}``) or fail on a single brace.
+    """
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _isolated(text: str) -> str:
+    """A Latin-script run (a time) isolated (FSI ... PDI), so right-to-left text keeps it in order."""
+    return f"\u2068{text}\u2069"
+
+
+def _weekday(session: Session, language: str, weekday: int) -> str | None:
+    names = [n.strip() for n in _label(session, "meta_weekdays", language).splitlines() if n.strip()]
+    return names[weekday] if len(names) == 7 else None
+
+
+def office_notice(session: Session, *, language: str, office: OfficeHours, now: datetime) -> str | None:
+    """The office hours notice in ``language``: open until when, or closed and opening again when.
+
+    None if the store has no notice texts yet (not seeded since they were added).
+    """
+    status = office_status(office, now)
+    key = "meta_office_open" if status.is_open else "meta_office_closed"
+    template = resolve(session, key=key, language=language)
+    if template is None:
+        return None
+    if status.is_open and status.closes_at is not None:
+        return fill(template.text, {"until": _isolated(status.closes_at.strftime("%H:%M"))})
+    opening = status.next_opening
+    day = _weekday(session, language, opening.weekday()) or opening.date().isoformat()
+    return fill(template.text, {"day": day, "time": _isolated(opening.strftime("%H:%M"))})
+
+
+def render(
+    session: Session,
+    *,
+    key: str,
+    language: str,
+    office: OfficeHours | None = None,
+    now: datetime | None = None,
+) -> Reply:
+    """The reply for ``key`` in ``language``; an unknown key yields the generic fallback text.
+
+    With ``office`` (the office hours), handover replies end with when a caseworker will answer,
+    computed for ``now`` (default: the current time).
+    """
     resolved = resolve(session, key=key, language=language)
     if resolved is None:
         resolved = resolve(session, key="utter_default", language=language)
@@ -117,6 +178,11 @@ def render(session: Session, *, key: str, language: str) -> Reply:
     text = resolved.text
     if resolved.kind == ContentKind.FAQ:
         text = f"{text}\n\n{_footer(session, resolved, language)}"
+    if office is not None and resolved.key in OFFICE_NOTICE_KEYS:
+        notice = office_notice(
+            session, language=resolved.language, office=office, now=now or datetime.now(UTC)
+        )
+        text = f"{text}\n\n{notice}" if notice else text
     return Reply(
         key=resolved.key,
         text=text,

@@ -37,7 +37,7 @@ def generate(body: NLGRequest, session: SessionDep, settings: SettingsDep) -> di
     if language is None:  # a conversation that did not come through the app (e.g. `rasa test`)
         metadata = _latest_user_metadata(body.tracker)
         language = str(metadata.get("language") or settings.default_language)
-    reply = render(session, key=body.response, language=language).as_payload()
+    reply = render(session, key=body.response, language=language, office=settings.office).as_payload()
     latest = body.tracker.get("latest_message") or {}
     intent = latest.get("intent") or {}
     selector = (latest.get("response_selector") or {}).get("default", {}).get("response", {})

@@ -102,3 +102,16 @@ def test_language_without_a_model_says_so_and_can_ask_for_an_interpreter(
     assert sent["machine_translated"] is False and sent["text"] == "Guten Tag"
     assert client.post(f"/api/admin/cases/{case}/interpreter", headers=headers).status_code == 200
     assert client.get(f"/api/admin/cases/{case}", headers=headers).json()["needs_interpreter"] is True
+
+
+def test_a_canned_reply_is_the_curated_text_even_where_a_model_exists(
+    app_env: tuple[TestClient, str, dict[str, str]],
+) -> None:
+    client, url, headers = app_env
+    case = _case(url, "fa")
+    assert client.post(f"/api/admin/cases/{case}/claim", headers=headers).status_code == 200
+    sent = client.post(
+        f"/api/admin/cases/{case}/reply", json={"canned_key": "canned_come_to_office"}, headers=headers
+    ).json()
+    assert sent["machine_translated"] is False and sent["engine"] is None and sent["language"] == "fa"
+    assert "پاسپورت" in sent["text"] and sent["original"].startswith("Bitte kommen Sie")

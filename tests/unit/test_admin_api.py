@@ -181,6 +181,10 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         {"anonymous": 401, "caseworker": 200, "admin": 200},
     ),
     "POST /cases/{id}/reply": (_claim_then("reply"), {"anonymous": 401, "caseworker": 201, "admin": 201}),
+    "GET /cases/{id}/canned": (
+        lambda e, r: e.client.get(f"/api/admin/cases/{e.case()}/canned", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
     "POST /cases/{id}/close": (
         lambda e, r: e.client.post(
             f"/api/admin/cases/{e.case()}/close", json={"outcome": "x"}, headers=e.headers(r)
@@ -280,3 +284,178 @@ def test_overdue_cases_are_flagged_and_a_case_can_be_reassigned(env: Env) -> Non
     assert moved.status_code == 200 and moved.json()["claimed_by"] == env.staff_ids["caseworker"]
     mine = env.client.get("/api/admin/cases?view=mine", headers=env.headers("caseworker")).json()
     assert case in [c["id"] for c in mine]
+
+
+def _claimed(env: Env, language: str = "ar") -> int:
+    with session_scope(env.url) as session:
+        conv = Conversation(pseudonym=f"web-canned{next(_counter)}", channel="web", language=language)
+        session.add(conv)
+        session.flush()
+        case = create_handover(session, conversation=conv, reason=HandoverReason.REQUESTED, topic=None).id
+    assert (
+        env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers("caseworker")).status_code
+        == 200
+    )
+    return case
+
+
+def test_canned_replies_list_german_and_the_curated_text_in_the_cases_language(env: Env) -> None:
+    case = _claimed(env, "ar")
+    listed = env.client.get(f"/api/admin/cases/{case}/canned", headers=env.headers("caseworker")).json()
+    by_key = {r["key"]: r for r in listed}
+    assert len(by_key) >= 6 and all(key.startswith("canned_") for key in by_key)
+    received = by_key["canned_documents_received"]
+    assert received["german"].startswith("Vielen Dank, ich habe Ihre Unterlagen erhalten")
+    assert received["language"] == "ar" and received["state"] == "reviewed"
+    assert received["text"] and "مستنداتك" in received["text"]
+
+
+def test_a_canned_reply_reaches_the_person_as_the_curated_text_not_machine_translated(env: Env) -> None:
+    case = _claimed(env, "ar")
+    sent = env.client.post(
+        f"/api/admin/cases/{case}/reply",
+        json={"canned_key": "canned_counselling"},
+        headers=env.headers("caseworker"),
+    )
+    assert sent.status_code == 201, sent.text
+    message = sent.json()
+    assert message["language"] == "ar" and "Flüchtlingsrat Thüringen" in message["text"]
+    assert "استشارة" in message["text"]
+    assert message["machine_translated"] is False and message["engine"] is None
+    assert message["canned_key"] == "canned_counselling"
+    assert message["original"].startswith("Für eine persönliche Rechtsberatung")
+    with session_scope(env.url) as session:
+        from bot.conversations.models import Message, MessageStatus
+
+        row = session.get_one(Message, message["id"])
+        assert row.status == MessageStatus.PENDING and row.text == message["text"]
+        assert row.payload is not None and row.payload["machine_translated"] is False
+    log = env.client.get(f"/api/admin/audit?handover_id={case}", headers=env.headers("admin")).json()
+    reply = next(e for e in log if e["action"] == "reply")
+    assert reply["detail"] == {"message_id": message["id"], "canned_key": "canned_counselling"}
+
+
+def test_a_canned_reply_as_written_is_its_german_text(env: Env) -> None:
+    case = _claimed(env, "fa")
+    german = env.client.get(f"/api/admin/cases/{case}/canned", headers=env.headers("caseworker")).json()[0]
+    sent = env.client.post(
+        f"/api/admin/cases/{case}/reply",
+        json={"canned_key": german["key"], "text": german["german"], "translate": False},
+        headers=env.headers("caseworker"),
+    ).json()
+    assert sent["text"] == german["german"] and sent["language"] == "de" and sent["original"] is None
+
+
+def test_canned_reply_mistakes_are_refused(env: Env) -> None:
+    case = _claimed(env, "ar")
+    url, headers = f"/api/admin/cases/{case}/reply", env.headers("caseworker")
+    edited = env.client.post(
+        url, json={"canned_key": "canned_counselling", "text": "Etwas anderes"}, headers=headers
+    )
+    assert edited.status_code == 400 and "differs" in edited.json()["detail"]
+    assert env.client.post(url, json={"canned_key": "canned_nonexistent"}, headers=headers).status_code == 404
+    assert env.client.post(url, json={"canned_key": "utter_greet"}, headers=headers).status_code == 422
+    assert env.client.post(url, json={"translate": True}, headers=headers).status_code == 422
+    both = {"canned_key": "canned_counselling", "translated_text": "x"}
+    assert env.client.post(url, json=both, headers=headers).status_code == 422
+
+
+def test_a_canned_reply_without_a_text_in_the_language_is_marked_missing(env: Env) -> None:
+    with session_scope(env.url) as session:
+        from datetime import date
+
+        from bot.content.models import ContentItem, ContentKind
+        from bot.content.service import set_text
+
+        session.add(
+            ContentItem(
+                key="canned_zz_german_only", kind=ContentKind.FIXED, topic="other", as_of=date(2026, 1, 1)
+            )
+        )
+        session.flush()
+        set_text(session, key="canned_zz_german_only", language="de", text="Nur auf Deutsch.", origin="test")
+    case = _claimed(env, "ti")
+    listed = env.client.get(f"/api/admin/cases/{case}/canned", headers=env.headers("caseworker")).json()
+    only = next(r for r in listed if r["key"] == "canned_zz_german_only")
+    assert only["state"] == "missing" and only["text"] is None and only["german"] == "Nur auf Deutsch."
+    # no Tigrinya model installed: the German goes out as written, never as another language's text
+    sent = env.client.post(
+        f"/api/admin/cases/{case}/reply",
+        json={"canned_key": "canned_zz_german_only"},
+        headers=env.headers("caseworker"),
+    ).json()
+    assert sent["text"] == "Nur auf Deutsch." and sent["language"] == "de"
+
+
+def test_case_detail_summarises_the_conversation_and_suggests_a_next_step(env: Env) -> None:
+    from datetime import timedelta
+
+    from bot.conversations.models import Direction, LanguageSource, Message, MessageStatus
+    from bot.db import utcnow
+
+    start = utcnow() - timedelta(hours=2)
+    with session_scope(env.url) as session:
+        conv = Conversation(
+            pseudonym=f"web-facts{next(_counter)}",
+            channel="telegram",
+            language="fa",
+            language_source=LanguageSource.EXPLICIT,
+            created_at=start,
+        )
+        session.add(conv)
+        session.flush()
+        rows = [
+            (Direction.IN, "faq_family/refugee_three_months", None, None),
+            (Direction.OUT, None, "utter_faq_family/refugee_three_months", "family_reunification"),
+            (Direction.IN, "faq_appeal/deadline", None, None),
+            (Direction.OUT, None, "utter_faq_appeal/deadline", "asylum_appeal"),
+            (Direction.IN, "individual_case", None, None),
+        ]
+        for i, (direction, intent, key, topic) in enumerate(rows):
+            session.add(
+                Message(
+                    conversation_id=conv.id,
+                    direction=direction,
+                    text="…",
+                    status=MessageStatus.ANSWERED if direction == Direction.IN else MessageStatus.DELIVERED,
+                    intent=intent,
+                    content_key=key,
+                    topic=topic,
+                    created_at=start + timedelta(minutes=i),
+                )
+            )
+        session.flush()
+        handover = create_handover(
+            session,
+            conversation=conv,
+            reason=HandoverReason.INDIVIDUAL,
+            topic="family_reunification",
+            facts={"last_intent": "individual_case"},
+        )
+        handover.created_at = start + timedelta(minutes=10)
+        session.add(
+            Message(
+                conversation_id=conv.id,
+                direction=Direction.IN,
+                text="…",
+                status=MessageStatus.HUMAN,
+                created_at=start + timedelta(minutes=20),
+            )
+        )
+        case = handover.id
+    detail = env.client.get(f"/api/admin/cases/{case}", headers=env.headers("caseworker")).json()
+    summary = detail["summary"]
+    assert (summary["language"], summary["language_source"], summary["channel"]) == (
+        "fa",
+        "explicit",
+        "telegram",
+    )
+    assert summary["questions_before_handover"] == 3 and summary["answers_before_handover"] == 2
+    assert summary["messages_since_handover"] == 1
+    assert summary["topics"] == ["family_reunification", "asylum_appeal"]
+    assert summary["answered"] == ["utter_faq_family/refugee_three_months", "utter_faq_appeal/deadline"]
+    assert summary["intents"] == ["faq_family/refugee_three_months", "faq_appeal/deadline", "individual_case"]
+    assert summary["last_intent"] == "individual_case" and summary["sent_non_text"] is False
+    assert "Drei-Monats-Frist" in summary["next_step"] and "eigenen Fall" in summary["next_step"]
+    assert detail["office"]["hours"] == "mon-fri 08:00-16:00"
+    assert detail["office"]["open"] is (detail["office"]["closes_at"] is not None)

@@ -75,3 +75,19 @@ def test_domain_responses_are_generated_from_the_catalogue() -> None:
     assert DOMAIN_RESPONSES.read_text(encoding="utf-8") == domain_responses_yaml(), (
         "run `lotse content domain`"
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_office_notice_keeps_its_placeholders_and_has_seven_weekdays(language: str) -> None:
+    texts = load_language_file(language)
+    assert set(re.findall(r"\{(\w+)\}", texts["meta_office_open"])) == {"until"}, language
+    assert set(re.findall(r"\{(\w+)\}", texts["meta_office_closed"])) == {"day", "time"}, language
+    weekdays = [d for d in texts["meta_weekdays"].splitlines() if d.strip()]
+    assert len(weekdays) == len(set(weekdays)) == 7, language
+
+
+def test_there_are_six_to_eight_canned_replies_and_none_reaches_rasa() -> None:
+    canned = [k for k in CATALOG if k.startswith("canned_")]
+    assert 6 <= len(canned) <= 8
+    assert all(CATALOG[k].topic == "other" and CATALOG[k].kind == ContentKind.FIXED for k in canned)
+    assert not any(k in DOMAIN_RESPONSES.read_text(encoding="utf-8") for k in canned)

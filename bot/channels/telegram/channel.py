@@ -86,6 +86,20 @@ class Sent(enum.Enum):
     LATER = "later"
 
 
+def non_text_kind(update: Update) -> str | None:
+    """What kind of unreadable message this is, for the handover summary (None for edits and the like)."""
+    message = update.message
+    if message is None:
+        return None
+    if message.voice or message.audio or message.video_note:
+        return "voice"
+    if message.photo or message.video:
+        return "photo"
+    if message.document:
+        return "document"
+    return None
+
+
 class TelegramChannel:
     """One bot, built in the app's lifespan when ``LOTSE_TELEGRAM_TOKEN`` is set."""
 
@@ -428,6 +442,10 @@ class TelegramChannel:
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Voice, photos, files, stickers, locations, edits …: explain that only text works."""
         if update.effective_chat:
+            kind = non_text_kind(update)
+            if kind is not None:
+                pseudonym = self.pseudonym(update.effective_chat.id)
+                await in_thread(store.record_non_text, self.assistant.sessions, pseudonym, kind)
             await self.send_key(
                 update.effective_chat.id, "utter_telegram_non_text", language_of(context, self.settings)
             )

@@ -40,6 +40,26 @@ def conversation_language(sessions: sessionmaker[Session], pseudonym: str) -> st
         return session.scalar(select(Conversation.language).where(Conversation.pseudonym == pseudonym))
 
 
+def record_non_text(sessions: sessionmaker[Session], pseudonym: str, kind: str) -> bool:
+    """Note in an existing conversation that the person sent something Lotse cannot read (a voice
+    message, photo, file ...), so that a caseworker's handover summary can say so. Only the kind is
+    kept, never the content; nothing is stored for someone without a conversation."""
+    with sessions.begin() as session:
+        conv_id = session.scalar(select(Conversation.id).where(Conversation.pseudonym == pseudonym))
+        if conv_id is None:
+            return False
+        session.add(
+            Message(
+                conversation_id=conv_id,
+                direction=Direction.IN,
+                text="",
+                status=MessageStatus.ANSWERED,
+                payload={"non_text": kind},
+            )
+        )
+        return True
+
+
 def pending_conversations(sessions: sessionmaker[Session]) -> list[str]:
     """Telegram conversations with replies still to send."""
     with sessions() as session:

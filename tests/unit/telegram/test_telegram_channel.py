@@ -309,3 +309,25 @@ async def test_polling_confirms_updates_only_after_handling(
     polls = request_fake.of("getUpdates")
     assert polls[0].get("offset") is None and polls[1]["offset"] == 7
     assert rasa.texts == ["eins", "zwei"]
+
+
+async def test_a_voice_message_in_an_existing_conversation_is_noted_without_its_content(
+    channel: TelegramChannel, request_fake: OfflineRequest, rasa: FakeRasa
+) -> None:
+    chat = chat_id()
+    await feed(channel, text_update(chat, "Hallo", language="de"))
+    base = text_update(chat, "x", language="de")["message"]
+    voice = {k: v for k, v in base.items() if k != "text"} | {
+        "voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}
+    }
+    await feed(channel, {"update_id": 42_000 + chat, "message": voice})
+    with channel.assistant.sessions() as session:
+        notes = session.scalars(
+            select(Message)
+            .join(Conversation)
+            .where(Conversation.pseudonym == channel.pseudonym(chat), Message.direction == Direction.IN)
+            .order_by(Message.id)
+        ).all()
+        assert [(m.text, m.payload) for m in notes][-1] == ("", {"non_text": "voice"})
+        assert notes[-1].status == MessageStatus.ANSWERED
+    assert rasa.texts == ["Hallo"]
