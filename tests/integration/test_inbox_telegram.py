@@ -13,10 +13,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+import yaml
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bot.config import PROJECT_ROOT
 from bot.conversations.models import Conversation
 from bot.handover.models import Handover
 from bot.stack import Stack, lotse_executable
@@ -87,12 +89,25 @@ def _case_id(db: Engine, pseudonym: str, timeout: float = 20.0, poll: float = 0.
     raise AssertionError("no case was created")
 
 
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="de-DE")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def person(telegram_with_models: str) -> Iterator[TelegramUser]:
+    """A person on Telegram whose app is set to Arabic."""
+    user = TelegramUser(telegram_with_models, language_code="ar")
+    yield user
+    user.http.close()
+
+
 def test_caseworker_and_telegram_person_talk_across_languages(
-    stack: Stack, stack_db: Engine, telegram_with_models: str, browser: Browser
+    stack: Stack, stack_db: Engine, page: Page, person: TelegramUser
 ) -> None:
     staff_token(stack, "tarek", "caseworker")
-    context = browser.new_context(locale="de-DE")
-    page = context.new_page()
     page.goto(f"{stack.app_url}/inbox/login")
     page.get_by_label("Benutzername").fill("tarek")
     page.get_by_label("Passwort").fill(PASSWORD)
@@ -101,7 +116,6 @@ def test_caseworker_and_telegram_person_talk_across_languages(
     page.wait_for_timeout(1500)  # the event stream is connected
 
     # A person on Telegram (Arabic app language) asks for a human after the inbox was loaded.
-    person = TelegramUser(telegram_with_models, language_code="ar")
     asked = time.monotonic()
     person.say("/human")
     case_id = _case_id(stack_db, person.pseudonym, poll=0.05)
@@ -130,10 +144,20 @@ def test_caseworker_and_telegram_person_talk_across_languages(
     expect(last_in).to_contain_text(GERMAN_OF_ANSWER)
     expect(last_in).to_contain_text("maschinell / machine")
 
+    # A canned reply: the person gets the curated Arabic text, not a machine translation.
+    page.get_by_label("Textbaustein / Canned reply").select_option("canned_documents_received")
+    page.get_by_role("button", name="Senden / Send").click()
+    curated = yaml.safe_load((PROJECT_ROOT / "translations" / "ar.yml").read_text(encoding="utf-8"))
+    expected = curated["responses"]["canned_documents_received"]
+    deadline = time.monotonic() + 30
+    while person.inbox()[-1]["text"] != expected and time.monotonic() < deadline:
+        time.sleep(0.3)
+    messages = person.settle(at_least=1)
+    assert messages[-1]["text"] == expected  # after the "a person will answer" receipt of the answer
+    received = len(messages)
+
     # Hand back to Lotse: the person is told in Arabic, and Lotse answers again.
     page.get_by_role("button", name="An Lotse zurückgeben & schließen / Hand back & close").click()
     expect(page.locator("#summary")).to_contain_text("closed", timeout=20_000)
-    closing = person.wait(received + 2, timeout=30)[received + 1]["text"]
+    closing = person.wait(received + 1, timeout=30)[received]["text"]
     assert any("\u0600" <= ch <= "\u06ff" for ch in closing), closing
-    context.close()
-    person.http.close()
