@@ -126,11 +126,13 @@ class Assistant:
 
     # ------------------------------------------------------------------ storing
 
-    def conversation_for(self, *, channel: str, user_id: str, language_hint: str | None = None) -> str:
+    def conversation_for(
+        self, *, channel: str, user_id: str, language_hint: str | None = None, address: str | None = None
+    ) -> str:
         """Pseudonym of the (possibly new) conversation of ``user_id`` on ``channel``."""
         pseudonym = pseudonymize(self.settings.secret("pseudonym_key"), channel, user_id)
         with self.sessions.begin() as session:
-            self._get_or_create(session, pseudonym, channel, language_hint, None)
+            self._get_or_create(session, pseudonym, channel, language_hint, address)
         return pseudonym
 
     def _get_or_create(

@@ -141,6 +141,11 @@ _BY_REASON = {
     HandoverReason.UNAVAILABLE: (
         "Der Assistent war nicht erreichbar: die offene Frage der Person (letzte Nachricht) beantworten."
     ),
+    HandoverReason.ATTACHMENT: (
+        "Die Person hat eine Sprachnachricht, ein Foto oder eine Datei geschickt (oft ein Brief); Lotse "
+        "speichert den Inhalt nicht. Schriftlich nachfragen, worum es geht, und sagen, wie Unterlagen "
+        "eingereicht werden (Post, Büro)."
+    ),
 }
 _NON_TEXT = (
     "Die Person hat eine Sprachnachricht, ein Foto oder eine Datei geschickt, die nicht ankommt: "
@@ -154,6 +159,6 @@ def next_step(*, reason: HandoverReason, topic: str | None, sent_non_text: bool 
         parts = [_CRISIS]
     else:
         parts = [p for p in (_BY_TOPIC.get(topic or ""), _BY_REASON[reason]) if p]
-    if sent_non_text:
+    if sent_non_text and reason != HandoverReason.ATTACHMENT:
         parts.append(_NON_TEXT)
     return " ".join(parts)

@@ -23,6 +23,7 @@ OFFICE_NOTICE_KEYS = frozenset(
         "utter_handover_low_confidence",
         "utter_handover_individual",
         "utter_handover_crisis",
+        "utter_handover_attachment",
     }
 )
 """Replies that create a handover: they end with when the office opens (``meta_office_*``)."""

@@ -18,6 +18,8 @@ class HandoverReason(enum.StrEnum):
     CRISIS = "crisis"
     INDIVIDUAL = "individual"
     UNAVAILABLE = "unavailable"
+    ATTACHMENT = "attachment"
+    """The person sent a voice message, photo or file (Lotse reads only text and keeps none of them)."""
 
 
 class Urgency(enum.IntEnum):

@@ -16,6 +16,7 @@ _URGENCY = {
     HandoverReason.REQUESTED: Urgency.NORMAL,
     HandoverReason.LOW_CONFIDENCE: Urgency.NORMAL,
     HandoverReason.UNAVAILABLE: Urgency.HIGH,
+    HandoverReason.ATTACHMENT: Urgency.NORMAL,
 }
 TRANSCRIPT_LIMIT = 50
 

@@ -440,15 +440,33 @@ class TelegramChannel:
             await self.ask(update, message.text)
 
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Voice, photos, files, stickers, locations, edits …: explain that only text works."""
-        if update.effective_chat:
-            kind = non_text_kind(update)
-            if kind is not None:
-                pseudonym = self.pseudonym(update.effective_chat.id)
-                await in_thread(store.record_non_text, self.assistant.sessions, pseudonym, kind)
-            await self.send_key(
-                update.effective_chat.id, "utter_telegram_non_text", language_of(context, self.settings)
-            )
+        """Voice, photos, files go to a caseworker; stickers, locations, edits …: only text works."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        language = language_of(context, self.settings)
+        kind = non_text_kind(update)
+        if kind is None or chat.type != ChatType.PRIVATE:
+            await self.send_key(chat.id, "utter_telegram_non_text", language)
+            return
+        # Often a photo of a letter or a voice message from someone who cannot write: a person
+        # should answer. Lotse keeps only the kind of what was sent, never the file.
+        pseudonym = await in_thread(
+            self.assistant.conversation_for,
+            channel=CHANNEL,
+            user_id=str(chat.id),
+            language_hint=language,
+            address=str(chat.id),
+        )
+        await in_thread(
+            store.hand_over_non_text,
+            self.assistant.sessions,
+            pseudonym,
+            kind,
+            update.update_id,
+            self.settings.office,
+        )
+        await self.deliver(pseudonym)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button: remove the keyboard, then handle its payload like a message."""

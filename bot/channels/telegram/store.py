@@ -12,12 +12,19 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.content.render import with_machine_translation_note
+from bot.content.render import render, with_machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message, MessageStatus
 from bot.conversations.service import erase_conversation
 from bot.db import utcnow
+from bot.handover.models import HandoverReason
+from bot.handover.service import create_handover
+from bot.office_hours import OfficeHours
+from bot.pipeline import outgoing_message
 
 from .messages import HASHED_PREFIX, callback_data
+
+NON_TEXT_PREFIX = "non-text:"
+"""External id of a noted voice message/photo/file: its update id, apart from text messages' ids."""
 
 CHANNEL = "telegram"
 CLAIM_LEASE_S = 120.0
@@ -40,23 +47,50 @@ def conversation_language(sessions: sessionmaker[Session], pseudonym: str) -> st
         return session.scalar(select(Conversation.language).where(Conversation.pseudonym == pseudonym))
 
 
-def record_non_text(sessions: sessionmaker[Session], pseudonym: str, kind: str) -> bool:
-    """Note in an existing conversation that the person sent something Lotse cannot read (a voice
-    message, photo, file ...), so that a caseworker's handover summary can say so. Only the kind is
-    kept, never the content; nothing is stored for someone without a conversation."""
+def hand_over_non_text(
+    sessions: sessionmaker[Session], pseudonym: str, kind: str, update_id: int, office: OfficeHours | None
+) -> bool:
+    """A voice message, photo or file: note its kind (never its content) and hand the conversation
+    to a caseworker, who answers in writing; the person is told so (a pending reply).
+
+    Once per Telegram update (a redelivered update changes nothing); False for a repeat.
+    """
     with sessions.begin() as session:
-        conv_id = session.scalar(select(Conversation.id).where(Conversation.pseudonym == pseudonym))
-        if conv_id is None:
-            return False
-        session.add(
-            Message(
-                conversation_id=conv_id,
-                direction=Direction.IN,
-                text="",
-                status=MessageStatus.ANSWERED,
-                payload={"non_text": kind},
+        conv = session.scalars(select(Conversation).where(Conversation.pseudonym == pseudonym)).one()
+        external_id = f"{NON_TEXT_PREFIX}{update_id}"
+        seen = session.scalar(
+            select(Message.id).where(
+                Message.conversation_id == conv.id,
+                Message.direction == Direction.IN,
+                Message.external_id == external_id,
             )
         )
+        if seen is not None:
+            return False
+        handover = create_handover(session, conversation=conv, reason=HandoverReason.ATTACHMENT, topic=None)
+        told = session.scalar(
+            select(Message.id).where(
+                Message.conversation_id == conv.id,
+                Message.direction == Direction.IN,
+                Message.external_id.startswith(NON_TEXT_PREFIX),
+                Message.created_at >= handover.created_at,
+            )
+        )
+        note = Message(
+            conversation_id=conv.id,
+            direction=Direction.IN,
+            external_id=external_id,
+            text="",
+            language=conv.language,
+            status=MessageStatus.HUMAN,
+            payload={"non_text": kind},
+        )
+        session.add(note)
+        session.flush()
+        if told is not None:
+            return True  # told once per case; the caseworker sees every further one
+        reply = render(session, key="utter_handover_attachment", language=conv.language, office=office)
+        session.add(outgoing_message(conv.id, reply, reply_to=note.id))
         return True
 
 

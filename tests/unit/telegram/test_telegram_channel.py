@@ -10,8 +10,8 @@ from telegram import Update
 
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.messages import DELETE_CONFIRM, callback_data
-from bot.conversations.models import Conversation, Direction, Message, MessageStatus
-from bot.handover.models import Handover
+from bot.conversations.models import Conversation, ConversationState, Direction, Message, MessageStatus
+from bot.handover.models import Handover, HandoverReason
 from bot.language.languages import LANGUAGES
 from tests.unit.telegram.conftest import FakeRasa, OfflineRequest, callback_update, chat_id, text_update
 
@@ -152,10 +152,25 @@ async def test_non_text_updates_get_a_clear_answer_in_the_persons_language(
         await feed(channel, {"update_id": 40_000 + chat + i, "message": message})
     await feed(channel, {"update_id": 41_000 + chat, "edited_message": base | {"edit_date": 1_700_000_100}})
     sent = request_fake.of("sendMessage")
-    assert len(sent) == 7
-    assert all("متن" in s["text"] for s in sent)
+    # voice, photo and file go to a caseworker: told once (in Persian); the rest: "only text"
+    assert len(sent) == 5
+    assert "کارمند" in sent[0]["text"] and "متن" not in sent[0]["text"]
+    assert all("متن" in s["text"] for s in sent[1:])
     assert rasa.texts == []
-    assert conversation(channel, chat) is None  # nothing stored
+    with channel.assistant.sessions() as session:
+        conv = session.scalars(
+            select(Conversation).where(Conversation.pseudonym == channel.pseudonym(chat))
+        ).one()
+        cases = session.scalars(select(Handover).where(Handover.conversation_id == conv.id)).all()
+        assert [(h.reason, h.language) for h in cases] == [(HandoverReason.ATTACHMENT, "fa")]
+        notes = session.scalars(
+            select(Message).where(Message.conversation_id == conv.id, Message.direction == Direction.IN)
+        ).all()
+        assert sorted((m.text, (m.payload or {}).get("non_text")) for m in notes) == [
+            ("", "document"),
+            ("", "photo"),
+            ("", "voice"),
+        ]  # the kind only: no file id, no content
 
 
 async def test_groups_are_told_once_to_write_privately(
@@ -329,5 +344,15 @@ async def test_a_voice_message_in_an_existing_conversation_is_noted_without_its_
             .order_by(Message.id)
         ).all()
         assert [(m.text, m.payload) for m in notes][-1] == ("", {"non_text": "voice"})
-        assert notes[-1].status == MessageStatus.ANSWERED
+        assert notes[-1].status == MessageStatus.HUMAN
+        assert notes[-1].conversation.state == ConversationState.HANDOVER
     assert rasa.texts == ["Hallo"]
+    # the same update delivered again changes nothing
+    await feed(channel, {"update_id": 42_000 + chat, "message": voice})
+    with channel.assistant.sessions() as session:
+        count = session.scalar(
+            select(func.count(Message.id))
+            .join(Conversation)
+            .where(Conversation.pseudonym == channel.pseudonym(chat), Message.direction == Direction.IN)
+        )
+        assert count == 2
