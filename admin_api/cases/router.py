@@ -6,8 +6,9 @@ import functools
 from typing import Annotated
 
 import anyio.from_thread
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from admin_api.audit.service import audit
 from admin_api.cases import service
@@ -107,12 +108,27 @@ def list_cases(
 def read_case(case_id: IdPath, session: SessionDep, user: CurrentUser, settings: SettingsDep) -> CaseDetail:
     """One case with the handover summary, the conversation (with German translations) and the notes."""
     h = _get(session, case_id)
+    audit(session, user=user, action="read", handover_id=h.id)
+    return _detail(session, h, settings)
+
+
+@router.get("/{case_id}/export", responses=UNKNOWN_CASE)
+def export_case(
+    case_id: IdPath, session: SessionDep, user: CurrentUser, settings: SettingsDep, response: Response
+) -> CaseDetail:
+    """The whole case as a JSON file for the authority's records (audited as an export)."""
+    h = _get(session, case_id)
+    audit(session, user=user, action="export", handover_id=h.id)
+    response.headers["Content-Disposition"] = f'attachment; filename="lotse-case-{h.id}.json"'
+    return _detail(session, h, settings)
+
+
+def _detail(session: Session, h: Handover, settings: Settings) -> CaseDetail:
     translator = get_translation_service(settings)
     messages = session.scalars(
         select(Message).where(Message.conversation_id == h.conversation_id).order_by(Message.id)
     ).all()
     notes = session.scalars(select(CaseNote).where(CaseNote.handover_id == h.id).order_by(CaseNote.id)).all()
-    audit(session, user=user, action="read", handover_id=h.id)
     base = _case_out(h, _pseudonym(session, h), settings.case_overdue_s)
     return CaseDetail(
         **base.model_dump(),

@@ -8,9 +8,11 @@ Translation runs through the real Argos path with tiny word-for-word packages bu
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import yaml
@@ -161,3 +163,11 @@ def test_caseworker_and_telegram_person_talk_across_languages(
     expect(page.locator("#summary")).to_contain_text("closed", timeout=20_000)
     closing = person.wait(received + 1, timeout=30)[received]["text"]
     assert any("\u0600" <= ch <= "\u06ff" for ch in closing), closing
+
+    # The whole case as a file for the records: both languages side by side.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exportieren (JSON) / Export").click()
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    answer = next(m for m in exported["messages"] if m["text"] == PERSON_ANSWER)
+    assert answer["german"] == GERMAN_OF_ANSWER and answer["machine_translated"]
+    assert exported["status"] == "closed"

@@ -181,6 +181,10 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         {"anonymous": 401, "caseworker": 200, "admin": 200},
     ),
     "POST /cases/{id}/reply": (_claim_then("reply"), {"anonymous": 401, "caseworker": 201, "admin": 201}),
+    "GET /cases/{id}/export": (
+        lambda e, r: e.client.get(f"/api/admin/cases/{e.case()}/export", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
     "GET /cases/{id}/canned": (
         lambda e, r: e.client.get(f"/api/admin/cases/{e.case()}/canned", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 200, "admin": 200},
@@ -246,6 +250,19 @@ def test_claiming_twice_conflicts_and_everything_is_audited(env: Env) -> None:
     env.client.get(f"/api/admin/cases/{case}", headers=env.headers("caseworker"))
     log = env.client.get(f"/api/admin/audit?handover_id={case}", headers=env.headers("admin")).json()
     assert [e["action"] for e in log] == ["read", "claim"]
+
+
+def test_export_is_a_download_of_the_whole_case_and_audited(env: Env) -> None:
+    case = env.case()
+    env.client.post(f"/api/admin/cases/{case}/notes", json={"text": "Rückruf"}, headers=env.headers("admin"))
+    export = env.client.get(f"/api/admin/cases/{case}/export", headers=env.headers("caseworker"))
+    assert export.status_code == 200
+    assert export.headers["content-disposition"] == f'attachment; filename="lotse-case-{case}.json"'
+    body = export.json()
+    assert body["id"] == case and [n["text"] for n in body["notes"]] == ["Rückruf"]
+    assert "summary" in body and "messages" in body
+    log = env.client.get(f"/api/admin/audit?handover_id={case}", headers=env.headers("admin")).json()
+    assert [e["action"] for e in log][:2] == ["export", "note"]  # newest first
 
 
 def test_browser_login_needs_csrf_for_changes(env: Env) -> None:
