@@ -84,7 +84,10 @@ class Stack:
 
     def prepare(self) -> None:
         """Migrate and seed the stack's database."""
-        subprocess.run([lotse_executable(), "prepare"], env=self.env, check=True, cwd=PROJECT_ROOT)  # noqa: S603
+        # its report goes to stderr (fd 2): stdout of `lotse eval --json` and `lotse bench --json` stays JSON
+        subprocess.run(  # noqa: S603
+            [lotse_executable(), "prepare"], env=self.env, check=True, cwd=PROJECT_ROOT, stdout=2
+        )
 
     def start(self, name: str) -> None:
         """Start one process (``rasa``, ``actions`` or ``app``)."""
