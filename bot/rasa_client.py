@@ -25,59 +25,49 @@ class RasaClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        """Send one user message through the REST channel; return the bot's messages."""
+    async def _call(self, method: str, path: str, *, api: str, **kwargs: Any) -> Any:
+        """One request; any transport error or non-200 answer becomes :class:`RasaUnavailable`."""
         try:
-            response = await self._http.post(
-                "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata}
-            )
+            response = await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
-        data = response.json()
+            raise RasaUnavailable(f"Rasa's {api} answered HTTP {response.status_code}")
+        return response.json() if response.content else None
+
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """Send one user message through the REST channel; return the bot's messages."""
+        body = {"sender": sender, "message": text, "metadata": metadata}
+        data = await self._call("POST", "/webhooks/rest/webhook", api="REST channel", json=body)
         if not isinstance(data, list):
             raise RasaUnavailable("Rasa answered with an unexpected body")
         return data
 
     async def parse(self, text: str) -> dict[str, Any]:
         """Parse a text with the loaded NLU model only (no dialogue, nothing stored in a tracker)."""
-        try:
-            response = await self._http.post(
-                "/model/parse", params={"token": self._token}, json={"text": text}
-            )
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa's parse API answered HTTP {response.status_code}")
-        data = response.json()
+        data = await self._call(
+            "POST", "/model/parse", api="parse API", params={"token": self._token}, json={"text": text}
+        )
         if not isinstance(data, dict):
             raise RasaUnavailable("Rasa's parse API answered with an unexpected body")
         return data
 
     async def events(self, *, sender: str) -> list[dict[str, Any]]:
         """All tracker events of a conversation (used to recover after a crash)."""
-        try:
-            response = await self._http.get(
-                f"/conversations/{sender}/tracker", params={"include_events": "ALL", "token": self._token}
-            )
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(str(exc)) from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa tracker API answered HTTP {response.status_code}")
-        events = response.json().get("events") or []
+        params = {"include_events": "ALL", "token": self._token}
+        data = await self._call("GET", f"/conversations/{sender}/tracker", api="tracker API", params=params)
+        events = (data.get("events") or []) if isinstance(data, dict) else []
         return [e for e in events if isinstance(e, dict)]
 
     async def append_events(self, *, sender: str, events: list[dict[str, Any]]) -> None:
         """Append events (for example ``{"event": "resume"}``) to a conversation."""
-        try:
-            response = await self._http.post(
-                f"/conversations/{sender}/tracker/events", params={"token": self._token}, json=events
-            )
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(str(exc)) from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa tracker API answered HTTP {response.status_code}")
+        await self._call(
+            "POST",
+            f"/conversations/{sender}/tracker/events",
+            api="tracker API",
+            params={"token": self._token},
+            json=events,
+        )
 
     async def healthy(self) -> bool:
         """True when Rasa is up and has a model loaded."""
