@@ -119,6 +119,18 @@ class Settings(BaseSettings):
         default="ps,ti,so,ku",
         description="Languages with little NLU data: always compared with the English parse.",
     )
+    crisis_nlu_hint: float = Field(
+        default=0.2,
+        ge=0.0,
+        le=1.0,
+        description="When the NLU gives the crisis intent at least this confidence (not the top one), the "
+        "crisis numbers go in front of the answer. Tuned with 'lotse tune' on the development split.",
+    )
+    model_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "lotse" / "models",
+        description="Trained Rasa models by a hash of their inputs (scripts/train.sh, the test models): "
+        "a fresh checkout of an unchanged tree does not train again.",
+    )
     translation_timeout_s: float = 30.0
     translation_cache_size: int = Field(default=2048, description="Translations kept in memory (LRU).")
 

@@ -19,6 +19,8 @@ from bot.config import Settings, get_settings
 from bot.db import session_factory
 from bot.pipeline import Assistant
 from bot.rasa_client import RasaClient
+from bot.safety.detector import get_detector
+from bot.threads import in_thread
 from bot.web import chat, internal, nlg
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assistant = Assistant(settings=settings, sessions=session_factory(settings.database_url), rasa=rasa)
         app.state.settings = settings
         app.state.assistant = assistant
+        # the crisis lexicons are indexed once, before the first message needs them (about 1 s)
+        await in_thread(get_detector)
         retry = asyncio.create_task(_retry_loop(assistant, settings.retry_interval_s))
         telegram = TelegramChannel(settings, assistant) if settings.telegram_token else None
         app.state.telegram = telegram

@@ -36,3 +36,14 @@ def test_short_secret_is_rejected() -> None:
             rasa_token="x" * 20,  # type: ignore[arg-type]
             pseudonym_key="y" * 20,  # type: ignore[arg-type]
         )
+
+
+def test_the_training_script_and_the_settings_share_the_model_cache() -> None:
+    """scripts/train.sh reads LOTSE_MODEL_CACHE_DIR itself (a shell script); its default is the settings'."""
+    from pathlib import Path
+
+    from bot.config import PROJECT_ROOT
+
+    script = (PROJECT_ROOT / "scripts" / "train.sh").read_text(encoding="utf-8")
+    assert 'cache="${LOTSE_MODEL_CACHE_DIR:-$HOME/.cache/lotse/models}"' in script
+    assert Settings(_env_file=None).model_cache_dir == Path.home() / ".cache" / "lotse" / "models"
