@@ -45,6 +45,9 @@ from bot.language.detect import detect
 from bot.language.languages import normalise_code
 from bot.nlu_fallback import Choice, PivotFallback
 from bot.rasa_client import RasaClient, RasaUnavailable, replies_after_message
+from bot.safety import net
+from bot.safety.detector import Level, Signal
+from bot.safety.detector import check as crisis_check
 from bot.threads import in_thread
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,17 @@ def clean_text(text: str, limit: int) -> str:
     text = _CONTROL.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A claimed message, ready for processing."""
+
+    text: str
+    language: str
+    state: ConversationState
+    attempts: int
+    signal: Signal
 
 
 def outgoing_message(conversation_id: int, reply: Reply, *, reply_to: int | None = None) -> Message:
@@ -271,31 +285,40 @@ class Assistant:
                 update(Message).where(Message.id == message_id).values(status=status, updated_at=utcnow())
             )
 
-    def _prepare(self, message_id: int) -> tuple[str, str, ConversationState, int]:
-        """Clean the text and settle the conversation's language; return what processing needs."""
+    def _prepare(self, message_id: int) -> Prepared:
+        """Clean the text, check it for a crisis and settle the conversation's language."""
         with self.sessions.begin() as session:
             msg = session.get_one(Message, message_id)
             conv = msg.conversation
             text = clean_text(msg.text, self.settings.max_message_chars)
             hint = (msg.payload or {}).get("hint")
+            signal = crisis_check(text) if text and not text.startswith("/") else Signal()
             if text and conv.language_source != LanguageSource.EXPLICIT:
                 found = detect(text, hint=hint, current=conv.language)
-                if found.reliable and found.language and found.language != conv.language:
-                    conv.language, conv.language_source = found.language, LanguageSource.DETECTED
+                language = found.language if found.reliable and found.language else conv.language
+                if signal.crisis:
+                    language = net.reply_language(
+                        signal, detected_reliably=found.reliable, current=language, hint=hint
+                    )
+                if language != conv.language:
+                    conv.language, conv.language_source = language, LanguageSource.DETECTED
             msg.language = conv.language
-            return text, conv.language, conv.state, msg.attempts
+            return Prepared(text, conv.language, conv.state, msg.attempts, signal)
 
     async def _process_claimed(self, message_id: int, pseudonym: str, *, recovering: bool) -> Outcome:
-        text, language, state, attempts = await in_thread(self._prepare, message_id)
+        prep = await in_thread(self._prepare, message_id)
+        text, language, signal = prep.text, prep.language, prep.signal
         if not text:
             return await in_thread(
                 self._answer_locally, message_id, "utter_empty", language, MessageStatus.ANSWERED
             )
-        if state == ConversationState.HANDOVER:
+        if signal.crisis:
+            return await in_thread(self._answer_crisis, message_id, language, signal)
+        if prep.state == ConversationState.HANDOVER:
             return await in_thread(self._keep_for_human, message_id, language)
 
         payloads: list[dict[str, Any]] | None = None
-        if recovering or attempts > 1:
+        if recovering or prep.attempts > 1:
             try:
                 payloads = replies_after_message(await self.rasa.events(sender=pseudonym), message_id)
             except RasaUnavailable:
@@ -305,6 +328,10 @@ class Assistant:
             metadata: dict[str, Any] = {"lotse_message_id": message_id, "language": language}
             if choice.pivot_text is not None:
                 await in_thread(self._note_pivot, message_id, choice)
+                pivot_signal = crisis_check(choice.pivot_text)
+                if pivot_signal.crisis:
+                    return await in_thread(self._answer_crisis, message_id, language, pivot_signal)
+                signal = signal if signal.level is not None else pivot_signal
             if choice.translated:
                 # Rasa parses the English translation; the stored message keeps the original.
                 metadata["machine_translated_from"] = language
@@ -312,9 +339,9 @@ class Assistant:
                 raw = await self.rasa.send(sender=pseudonym, text=choice.text, metadata=metadata)
             except RasaUnavailable as exc:
                 log.warning("Rasa unavailable for message %s: %s", message_id, exc)
-                return await in_thread(self._defer, message_id, language, first=attempts == 1)
+                return await in_thread(self._defer, message_id, language, first=prep.attempts == 1)
             payloads = [item["custom"]["lotse"] for item in raw if "lotse" in (item.get("custom") or {})]
-        return await in_thread(self._store_answer, message_id, text, payloads)
+        return await in_thread(self._store_answer, message_id, text, payloads, signal)
 
     def _note_pivot(self, message_id: int, choice: Choice) -> None:
         """Keep the English translation and both parses with the message (for review and eval)."""
@@ -322,13 +349,25 @@ class Assistant:
             msg = session.get_one(Message, message_id)
             msg.payload = {**(msg.payload or {}), "pivot": choice.as_payload()}
 
-    def _store_answer(self, message_id: int, text: str, payloads: list[dict[str, Any]]) -> Outcome:
+    def _store_answer(
+        self, message_id: int, text: str, payloads: list[dict[str, Any]], signal: Signal
+    ) -> Outcome:
         with self.sessions.begin() as session:
             msg = session.get_one(Message, message_id)
             replies = [Reply.from_payload(p) for p in payloads]
             nlu = next((p.get("nlu") for p in payloads if p.get("nlu")), None) or {}
             msg.intent = nlu.get("intent")
             msg.confidence = nlu.get("confidence")
+            nlu_crisis = net.nlu_crisis_confidence(payloads)
+            doubt = signal.level == Level.HINT or nlu_crisis >= self.settings.crisis_nlu_hint
+            if doubt and not any(r.key == net.CRISIS_KEY for r in replies):
+                # When in doubt, the crisis numbers go first (a false alarm costs less than a miss).
+                language = replies[0].language if replies else msg.conversation.language
+                replies.insert(0, render(session, key=net.CRISIS_KEY, language=language))
+                msg.payload = {
+                    **(msg.payload or {}),
+                    "crisis": signal.as_payload() or {"level": "hint", "nlu": round(nlu_crisis, 4)},
+                }
             topic = next((r.topic for r in replies if r.topic != "other"), "other")
             msg.topic = topic
             msg.content_key = next((r.key for r in replies), None)
@@ -339,7 +378,8 @@ class Assistant:
             )
             rows = [outgoing_message(msg.conversation_id, reply, reply_to=msg.id) for reply in replies]
             session.add_all(rows)
-            if not text.startswith("/"):  # button payloads are not questions
+            # Button payloads are not questions; crisis messages belong to the case, not to statistics.
+            if not text.startswith("/") and msg.intent != net.CRISIS_INTENT:
                 record_question(
                     session,
                     text=text,
@@ -357,6 +397,39 @@ class Assistant:
                 reply_ids=[r.id for r in rows],
                 status=msg.status,
             )
+
+    def _answer_crisis(self, message_id: int, language: str, signal: Signal) -> Outcome:
+        """Crisis numbers first, then an urgent case for a caseworker — without asking the model.
+
+        Also during a handover: the numbers go out again and the open case becomes urgent.
+        """
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            conv = msg.conversation
+            crisis = render(session, key=net.CRISIS_KEY, language=language)
+            create_handover(
+                session,
+                conversation=conv,
+                reason=HandoverReason.CRISIS,
+                topic=None,
+                facts={"crisis": signal.as_payload()},
+            )
+            notice = render(
+                session, key="utter_handover_crisis", language=language, office=self.settings.office
+            )
+            replies = [crisis, notice]
+            rows = [outgoing_message(conv.id, reply, reply_to=msg.id) for reply in replies]
+            session.add_all(rows)
+            msg.intent, msg.confidence, msg.topic, msg.content_key = (
+                net.CRISIS_INTENT,
+                None,
+                "other",
+                crisis.key,
+            )
+            msg.payload = {**(msg.payload or {}), "crisis": signal.as_payload()}
+            msg.status = MessageStatus.ANSWERED
+            session.flush()
+            return Outcome(conv.pseudonym, msg.id, replies, [r.id for r in rows], status=msg.status)
 
     def _answer_locally(self, message_id: int, key: str, language: str, status: MessageStatus) -> Outcome:
         """Answer without Rasa (empty message, handover, Rasa down) from the content store."""

@@ -10,8 +10,9 @@ import httpx
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from bot.conversations.models import Direction, Message, MessageStatus
+from bot.conversations.models import Conversation, ConversationState, Direction, Message, MessageStatus
 from bot.db import utcnow
+from bot.handover.models import Handover, HandoverReason, Urgency
 from bot.stack import Stack
 from tests.integration.conftest import Person, conversation_of, rasa_tracker
 
@@ -34,6 +35,22 @@ def test_rasa_down_then_back_answers_exactly_once(stack: Stack, stack_db: Engine
         assert [r["key"] for r in body["replies"]] == ["utter_unavailable"]
         again = person.say("Ist die Frist zwei Wochen?")
         assert again["status"] == "deferred" and [r["key"] for r in again["replies"]] == ["utter_unavailable"]
+        # The crisis safety net does not need the model: numbers first and an urgent case at once.
+        someone = Person(stack)
+        crisis = someone.say("Mein Mann schlägt mich jeden Abend und ich habe Angst um mein Leben")
+        someone.http.close()
+        assert crisis["status"] == "answered"
+        assert [r["key"] for r in crisis["replies"]] == ["utter_crisis", "utter_handover_crisis"]
+        with Session(stack_db) as db:
+            conv = db.scalars(
+                select(Conversation).where(Conversation.pseudonym == crisis["conversation"])
+            ).one()
+            handover = db.scalars(select(Handover).where(Handover.conversation_id == conv.id)).one()
+            assert (conv.state, handover.reason, handover.urgency) == (
+                ConversationState.HANDOVER,
+                HandoverReason.CRISIS,
+                Urgency.CRITICAL,
+            )
     finally:
         stack.start("rasa")
         stack.wait_ready(("rasa",))

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from bot.config import PROJECT_ROOT
 from bot.conversations.models import Conversation, ConversationState, Direction, Message, MessageStatus
 from bot.conversations.pseudonym import pseudonymize
-from bot.handover.models import Handover
+from bot.handover.models import Handover, Urgency
 from bot.stack import Stack, free_port
+from tests.integration.conftest import staff_token
 from tests.unit.telegram.hostile import mutations
 
 EMULATOR_DIR = PROJECT_ROOT / "tests" / "telegram_emulator"
@@ -221,6 +222,32 @@ def test_human_creates_a_handover_and_pauses(
     person.say("Wann antwortet jemand?")
     person.say("Noch eine Frage")
     assert len(person.settle(after + 1, quiet=3.0)) == after + 1  # one receipt, then silence
+
+
+def test_arabic_crisis_gets_the_numbers_first_and_an_urgent_case_in_the_inbox(
+    telegram: str, users: Callable[..., TelegramUser], stack: Stack
+) -> None:
+    person = users(language_code="ar")
+    person.say("زوجي بيضربني كل ليلة وهددني إذا حكيت لحدا رح يقتلني، أنا خايفة كتير")
+    first, notice = person.settle(2)[:2]
+    assert "112" in first["text"] and "110" in first["text"] and "116 016" in first["text"]
+    assert any("\u0600" <= ch <= "\u06ff" for ch in first["text"]), "the crisis help is in Arabic"
+    assert any("\u0600" <= ch <= "\u06ff" for ch in notice["text"])
+    admin = staff_token(stack, f"crisis-admin-{person.chat}", "admin")
+    queue = (
+        httpx.get(
+            f"{stack.app_url}/api/admin/cases",
+            params={"view": "waiting"},
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=30,
+        )
+        .raise_for_status()
+        .json()
+    )
+    position = next(i for i, c in enumerate(queue) if c["conversation"] == person.pseudonym)
+    case = queue[position]
+    assert (case["reason"], case["urgency"], case["language"]) == ("crisis", Urgency.CRITICAL, "ar")
+    assert all(c["urgency"] == Urgency.CRITICAL for c in queue[:position]), "only crises come before it"
 
 
 def test_delete_removes_app_data_and_rasa_tracker(
