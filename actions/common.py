@@ -1,31 +1,42 @@
-"""Custom actions. They run in Rasa's Python 3.10 environment (rasa-sdk 3.6) and reach Lotse's
-data only through the app's internal HTTP API, so there is one set of database models."""
+"""What every action shares: the app's internal API, topics of intents, reading the tracker.
+
+Actions run in Rasa's Python 3.10 environment (rasa-sdk 3.6) and reach Lotse's data only through
+the app's internal HTTP API, so there is one set of database models.
+"""
 
 import logging
 import os
 from typing import Any, Dict, List, Optional
 
 import aiohttp
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = {"de", "en", "ar", "fa", "uk", "ru", "tr", "fr", "ps", "ti", "so", "ku"}
-TOPICS = {"family_reunification", "asylum_appeal", "housing", "education", "naturalization"}
-FAQ_TOPICS = {
+TOPIC_OF_INTENT = {
     "faq_family": "family_reunification",
     "faq_appeal": "asylum_appeal",
     "faq_housing": "housing",
     "faq_education": "education",
     "faq_naturalization": "naturalization",
+    "faq_procedure": "asylum_procedure",
+    "faq_residence": "residence",
+    "faq_benefits": "benefits",
+    "faq_work": "work",
 }
+"""Retrieval intent -> topic of its answers (the same topics as in translations/_catalog.yml)."""
+INTENT_OF_TOPIC = {topic: intent for intent, topic in TOPIC_OF_INTENT.items()}
+MENU_TOPICS = {"family_reunification", "asylum_appeal", "housing", "education", "naturalization"}
+"""Topics with an overview of example questions (``utter_topic_<topic>``)."""
+FALLBACK_INTENT = "nlu_fallback"
 REASON_BY_INTENT = {
     "request_human": "requested",
     "individual_case": "individual",
     "crisis": "crisis",
-    "nlu_fallback": "low_confidence",
+    FALLBACK_INTENT: "low_confidence",
 }
 
 
@@ -37,7 +48,8 @@ def _headers() -> Dict[str, str]:
     return {"Authorization": f"Bearer {os.environ.get('LOTSE_INTERNAL_TOKEN', '')}"}
 
 
-async def _call(method: str, path: str, body: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+async def call_app(method: str, path: str, body: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """One call to the app's internal API; None (and a log line) when it fails."""
     timeout = aiohttp.ClientTimeout(total=10)
     try:
         async with (
@@ -53,24 +65,30 @@ async def _call(method: str, path: str, body: Dict[str, Any]) -> Optional[Dict[s
         return None
 
 
+def intent_of(event: Dict[str, Any]) -> str:
+    """The intent name of a user event ('' if it has none)."""
+    return str(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
+
+
+def user_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """User messages of the conversation, newest first."""
+    return [e for e in reversed(tracker.events) if e.get("event") == "user"]
+
+
 def last_topic(tracker: Tracker) -> Optional[str]:
     """Topic of the most recent factual question in the conversation, if any."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-            if name.split("/")[0] in FAQ_TOPICS:
-                return FAQ_TOPICS[name.split("/")[0]]
+    for event in user_events(tracker):
+        topic = TOPIC_OF_INTENT.get(intent_of(event).split("/")[0])
+        if topic:
+            return topic
     return None
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
     """How many of the latest user messages in a row had too little NLU confidence."""
     count = 0
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if name != "nlu_fallback":
+    for event in user_events(tracker):
+        if intent_of(event) != FALLBACK_INTENT:
             break
         count += 1
     return count
@@ -79,72 +97,10 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[EventType]:
     """Store a handover in the app, tell the person what happens next, pause the conversation."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    await _call(
+    await call_app(
         "POST",
         "/internal/handovers",
         {"sender_id": tracker.sender_id, "reason": reason, "topic": last_topic(tracker), "intent": intent},
     )
     dispatcher.utter_message(response=f"utter_handover_{reason}")
     return [ConversationPaused()]
-
-
-class ActionHandover(Action):
-    """Hand the conversation to a caseworker (explicit request, own case, crisis)."""
-
-    def name(self) -> str:
-        return "action_handover"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        return await hand_over(dispatcher, tracker, REASON_BY_INTENT.get(intent, "requested"))
-
-
-class ActionHandleFallback(Action):
-    """Ask to rephrase once; after the second unclear message in a row, hand over."""
-
-    def name(self) -> str:
-        return "action_handle_fallback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        if consecutive_fallbacks(tracker) >= 2:
-            return await hand_over(dispatcher, tracker, "low_confidence")
-        dispatcher.utter_message(response="utter_default")
-        return []
-
-
-class ActionSetLanguage(Action):
-    """Switch the conversation's language when the person asks for one."""
-
-    def name(self) -> str:
-        return "action_set_language"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        values = [v for v in tracker.get_latest_entity_values("language") if v in LANGUAGES]
-        if not values:
-            dispatcher.utter_message(response="utter_choose_language")
-            return []
-        changed = await _call(
-            "PUT", f"/internal/conversations/{tracker.sender_id}/language", {"language": values[-1]}
-        )
-        dispatcher.utter_message(response="utter_language_changed" if changed else "utter_choose_language")
-        return []
-
-
-class ActionShowTopic(Action):
-    """Show what can be asked about the chosen topic."""
-
-    def name(self) -> str:
-        return "action_show_topic"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        topics = [v for v in tracker.get_latest_entity_values("topic") if v in TOPICS]
-        dispatcher.utter_message(response=f"utter_topic_{topics[-1]}" if topics else "utter_menu")
-        return []

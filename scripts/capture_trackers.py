@@ -16,6 +16,8 @@ from bot.stack import running_stack
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "rasa" / "trackers"
 TOKEN = "dev-rasa-token-change-me"  # noqa: S105 - the development default of a local stack
+ASK_BACK = "Familie Wohnung"
+"""Words of housing and family reunification at once: the model asks back (checked when captured)."""
 
 CONVERSATIONS = {
     "one_fallback": ["🙂🙂🙂"],
@@ -25,6 +27,10 @@ CONVERSATIONS = {
         "wie lange habe ich zeit für eine klage gegen den bamf bescheid",
         "ich will mit einem sachbearbeiter sprechen",
     ],
+    # an unclear message whose likely topics are offered, then the person picks one
+    "ask_back": [ASK_BACK],
+    "topic_after_ask_back": [ASK_BACK, '/choose_topic{"topic":"housing"}'],
+    "topic_without_ask_back": ['/choose_topic{"topic":"housing"}'],
 }
 
 

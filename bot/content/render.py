@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +17,9 @@ from bot.language.languages import LANGUAGES
 from bot.office_hours import OfficeHours, office_status
 
 TOPICS = ("family_reunification", "asylum_appeal", "housing", "education", "naturalization")
+"""The topics of the menu, each with an overview of example questions."""
+ANSWER_TOPICS = (*TOPICS, "asylum_procedure", "residence", "benefits", "work")
+"""Every topic a factual answer can have (``meta_topic_<topic>`` is its button label)."""
 OFFICE_NOTICE_KEYS = frozenset(
     {
         "utter_handover_requested",
@@ -41,10 +44,12 @@ class Reply:
     buttons: list[dict[str, str]] = field(default_factory=list)
     machine_translated: bool = False
     fallback_language: bool = False
+    offered: list[str] = field(default_factory=list)
+    """Topics offered as buttons when the assistant asks back ("Do you mean ...")."""
 
     def as_payload(self) -> dict[str, Any]:
         """JSON-safe form, as carried in Rasa's ``custom`` message and stored with the message."""
-        return {
+        payload: dict[str, Any] = {
             "key": self.key,
             "text": self.text,
             "language": self.language,
@@ -53,6 +58,9 @@ class Reply:
             "machine_translated": self.machine_translated,
             "fallback_language": self.fallback_language,
         }
+        if self.offered:
+            payload["offered"] = self.offered
+        return payload
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Reply:
@@ -66,6 +74,7 @@ class Reply:
             ],
             machine_translated=bool(data.get("machine_translated")),
             fallback_language=bool(data.get("fallback_language")),
+            offered=[str(t) for t in data.get("offered") or []],
         )
 
 
@@ -84,17 +93,26 @@ def with_machine_translation_note(session: Session, *, text: str, language: str)
     return f"{text}\n\n{machine_translation_note(session, language)}"
 
 
-def _buttons(session: Session, key: str, language: str) -> list[dict[str, str]]:
+def _topic_button(session: Session, topic: str, language: str) -> dict[str, str]:
+    return {
+        "title": _label(session, f"meta_topic_{topic}", language),
+        "payload": "/choose_topic" + json.dumps({"topic": topic}, separators=(",", ":")),
+    }
+
+
+def _buttons(session: Session, key: str, language: str, offered: Sequence[str]) -> list[dict[str, str]]:
+    human = {"title": _label(session, "meta_button_human", language), "payload": "/request_human"}
+    menu = {"title": _label(session, "meta_button_menu", language), "payload": "/help_menu"}
     if key == "utter_menu":
-        buttons = [
-            {
-                "title": _label(session, f"meta_topic_{topic}", language),
-                "payload": "/choose_topic" + json.dumps({"topic": topic}, separators=(",", ":")),
-            }
-            for topic in TOPICS
-        ]
-        buttons.append({"title": _label(session, "meta_button_human", language), "payload": "/request_human"})
-        return buttons
+        return [*(_topic_button(session, topic, language) for topic in TOPICS), human]
+    if key == "utter_ask_back":
+        something_else = {
+            "title": _label(session, "meta_button_something_else", language),
+            "payload": "/something_else",
+        }
+        return [*(_topic_button(session, topic, language) for topic in offered), something_else]
+    if key == "utter_rephrase":
+        return [human, menu]
     if key == "utter_choose_language":
         return [
             {
@@ -104,7 +122,7 @@ def _buttons(session: Session, key: str, language: str) -> list[dict[str, str]]:
             for code, lang in LANGUAGES.items()
         ]
     if key.startswith("utter_topic_") or key == "utter_default":
-        return [{"title": _label(session, "meta_button_menu", language), "payload": "/help_menu"}]
+        return [menu]
     return []
 
 
@@ -165,12 +183,15 @@ def render(
     language: str,
     office: OfficeHours | None = None,
     now: datetime | None = None,
+    offered: Sequence[str] = (),
 ) -> Reply:
     """The reply for ``key`` in ``language``; an unknown key yields the generic fallback text.
 
     With ``office`` (the office hours), handover replies end with when a caseworker will answer,
-    computed for ``now`` (default: the current time).
+    computed for ``now`` (default: the current time). ``offered`` are the topics an ask-back
+    (``utter_ask_back``) offers as buttons; unknown topics are left out.
     """
+    offered = [t for t in dict.fromkeys(offered) if t in ANSWER_TOPICS] if key == "utter_ask_back" else []
     resolved = resolve(session, key=key, language=language)
     if resolved is None:
         resolved = resolve(session, key="utter_default", language=language)
@@ -189,7 +210,8 @@ def render(
         text=text,
         language=resolved.language,
         topic=resolved.topic if resolved.kind == ContentKind.FAQ else "other",
-        buttons=_buttons(session, resolved.key, language),
+        buttons=_buttons(session, resolved.key, language, offered),
         machine_translated=resolved.machine_translated,
         fallback_language=resolved.fallback,
+        offered=list(offered),
     )

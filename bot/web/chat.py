@@ -53,6 +53,10 @@ class ReplyOut(BaseModel):
     topic: str | None
     language: str | None
     machine_translated: bool
+    offered: list[str] = Field(
+        default_factory=list,
+        description='Topics offered as buttons when the assistant asks back ("Do you mean ...").',
+    )
 
 
 class MessageOut(BaseModel):
@@ -72,6 +76,7 @@ def _reply_out(row_id: int, payload: dict[str, Any]) -> ReplyOut:
         topic=payload.get("topic"),
         language=payload.get("language"),
         machine_translated=bool(payload.get("machine_translated")),
+        offered=[str(t) for t in payload.get("offered") or []],
     )
 
 

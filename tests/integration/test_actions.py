@@ -76,3 +76,24 @@ def test_language_choice_is_stored_as_explicit(stack: Stack, stack_db: Engine, p
 def test_unknown_conversation_is_not_switched_but_answered(stack: Stack) -> None:
     result = _run(stack, "action_set_language", "choose_language_ar.json", sender="not-a-conversation")
     assert [r["response"] for r in result["responses"]] == ["utter_choose_language"]
+
+
+def test_unclear_message_offers_its_likely_topics(stack: Stack) -> None:
+    tracker = json.loads((TRACKERS / "ask_back.json").read_text())
+    assert tracker["latest_message"]["intent"]["name"] == "nlu_fallback"
+    result = _run(stack, "action_handle_fallback", "ask_back.json")
+    [response] = result["responses"]
+    assert response["response"] == "utter_ask_back"
+    assert response["offered"][:2] == ["housing", "family_reunification"]  # best first
+    assert result["events"] == []
+
+
+def test_picked_topic_after_an_ask_back_answers_the_question_within_it(stack: Stack) -> None:
+    result = _run(stack, "action_show_topic", "topic_after_ask_back.json")
+    [response] = result["responses"]
+    assert response["response"].startswith("utter_faq_housing/")
+
+
+def test_picked_topic_without_an_ask_back_shows_the_overview(stack: Stack) -> None:
+    result = _run(stack, "action_show_topic", "topic_without_ask_back.json")
+    assert [r["response"] for r in result["responses"]] == ["utter_topic_housing"]

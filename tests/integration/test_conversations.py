@@ -118,7 +118,7 @@ def test_crisis_gives_emergency_numbers_first_and_an_urgent_handover(
 
 def test_two_unclear_messages_in_a_row_hand_over(stack: Stack, stack_db: Engine, person: Person) -> None:
     first = person.say("🙂🙂🙂")
-    assert _keys(first) == ["utter_default"]
+    assert _keys(first) in (["utter_default"], ["utter_ask_back"])  # rephrase, or topics to pick
     second = person.say("👍👍")
     assert _keys(second) == ["utter_handover_low_confidence"]
     with Session(stack_db) as db:

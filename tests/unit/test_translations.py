@@ -8,6 +8,7 @@ import pytest
 
 from bot.content.domain import DOMAIN_RESPONSES, domain_responses_yaml
 from bot.content.models import ContentKind
+from bot.content.render import ANSWER_TOPICS
 from bot.content.service import load_catalog, load_language_file
 from bot.language.languages import BEST_EFFORT_LANGUAGES, LANGUAGES, REQUIRED_LANGUAGES
 
@@ -49,13 +50,7 @@ def test_every_factual_answer_has_sources_and_a_topic() -> None:
     assert len(faqs) >= 40
     for entry in faqs:
         assert entry.sources, entry.key
-        assert entry.topic in {
-            "family_reunification",
-            "asylum_appeal",
-            "housing",
-            "education",
-            "naturalization",
-        }
+        assert entry.topic in ANSWER_TOPICS, entry.key
     per_topic: dict[str, int] = {}
     for entry in faqs:
         per_topic[entry.topic] = per_topic.get(entry.topic, 0) + 1
