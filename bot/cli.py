@@ -199,10 +199,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Measure understanding on a JSONL evaluation set."""
+    """Measure understanding and the crisis safety net on evaluation sets (default: all of eval/)."""
     from bot.evaluation import main as eval_main
 
-    return eval_main(Path(args.data), as_json=args.json, url=args.url, compare_fallback=args.compare_fallback)
+    data = [Path(d) for d in args.data] if args.data else None
+    return eval_main(data, as_json=args.json, url=args.url, compare_fallback=args.compare_fallback)
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    """Choose the ask-back and crisis thresholds on the development split (never the evaluation sets)."""
+    from bot.tuning import main as tune_main
+
+    return tune_main([Path(d) for d in args.data or []], as_json=args.json, rasa_url=args.rasa_url)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -265,7 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
 
     ev = sub.add_parser("eval", help=cmd_eval.__doc__)
-    ev.add_argument("--data", required=True)
+    ev.add_argument(
+        "--data",
+        action="append",
+        help="a JSONL file or a directory of them; repeatable "
+        "(default: eval/questions.jsonl, eval/blind, eval/crisis)",
+    )
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--url", help="use an already running app instead of starting a stack")
     ev.add_argument(
@@ -274,6 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run without the NLU fallback through English and compare",
     )
     ev.set_defaults(func=cmd_eval)
+
+    tune = sub.add_parser("tune", help=cmd_tune.__doc__)
+    tune.add_argument("--data", action="append", help="more development data (JSONL), besides eval/dev")
+    tune.add_argument("--json", action="store_true")
+    tune.add_argument("--rasa-url", help="use an already running Rasa instead of starting a stack")
+    tune.set_defaults(func=cmd_tune)
 
     bench = sub.add_parser("bench", help=cmd_bench.__doc__)
     bench.add_argument("--conversations", type=int, default=20)
