@@ -53,10 +53,7 @@ $(DOMAIN_RESPONSES): translations/_catalog.yml $(shell find dialogues -name "*.y
 train: $(MODEL)
 
 $(MODEL): $(RVENV)/.installed $(TRAIN_INPUTS)
-	mkdir -p models var/mpl
-	MPLCONFIGDIR=var/mpl TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 \
-	  $(RVENV)/bin/rasa train --config assistant/config.yml --domain assistant/domain \
-	  --data nlu_data dialogues --out models --fixed-model-name lotse --num-threads 2
+	scripts/train.sh
 	touch $@
 
 # LibreTranslate server for the libretranslate backend's tests (its own venv: Flask stack, pinned)

@@ -1,8 +1,9 @@
 """A Rasa model trained on Lotse's English NLU data only: a bot that has no Arabic example at all.
 
 Same pipeline, domain and dialogues as the real model; the training data are the English files of
-every topic plus the entity lookup tables. Cached under ``var/test-models`` by a hash of its inputs
-(a clean checkout, as in CI, trains it once: about a minute).
+every topic plus the entity lookup tables. Cached by a hash of its inputs in the model cache
+(``LOTSE_MODEL_CACHE_DIR``, as ``scripts/train.sh``), so a clean
+checkout of an unchanged tree does not train it again; otherwise training takes a few minutes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, get_settings
 from bot.rasa_config import ASSISTANT_DIR, RASA_VENV
 
 NLU_DIR = PROJECT_ROOT / "nlu_data"
@@ -33,7 +34,8 @@ def english_only_model() -> Path:
     for path in inputs:
         digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
         digest.update(path.read_bytes())
-    out_dir = PROJECT_ROOT / "var" / "test-models"
+    out_dir = get_settings().model_cache_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
     name = f"english-only-{digest.hexdigest()[:16]}"
     model = out_dir / f"{name}.tar.gz"
     if model.exists():
