@@ -120,7 +120,7 @@ class Settings(BaseSettings):
         description="Languages with little NLU data: always compared with the English parse.",
     )
     crisis_nlu_hint: float = Field(
-        default=0.2,
+        default=0.25,
         ge=0.0,
         le=1.0,
         description="When the NLU gives the crisis intent at least this confidence (not the top one), the "

@@ -200,11 +200,16 @@ def main(extra: list[Path], *, as_json: bool, rasa_url: str | None) -> int:
             parsed = asyncio.run(parse_all(client, cases))
     result = recommend(parsed)
     if as_json:
-        print(json.dumps({k: v for k, v in result.items() if k != "grid"} | {"n": len(parsed)}))
+        print(json.dumps(result | {"n": len(parsed)}))
         return 0
     print(f"development messages: {len(parsed)}")
+    print("best margin per threshold:")
     print("threshold ambiguity  accuracy  wrong  asked back (right offered)  objective")
-    for r in sorted(result["grid"], key=lambda r: -r["objective"])[:15]:
+    per_threshold: dict[float, dict[str, float]] = {}
+    for r in result["grid"]:
+        if r["objective"] > per_threshold.get(r["threshold"], {"objective": -9.0})["objective"]:
+            per_threshold[r["threshold"]] = r
+    for r in per_threshold.values():
         print(
             f"  {r['threshold']:.2f}      {r['ambiguity']:.2f}     {r['accuracy']:6.1%}  {r['wrong']:6.1%}  "
             f"{r['asked_back']:6.1%} ({r['right_offered']:6.1%})   {r['objective']:.3f}"

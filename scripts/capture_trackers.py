@@ -16,7 +16,7 @@ from bot.stack import running_stack
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "rasa" / "trackers"
 TOKEN = "dev-rasa-token-change-me"  # noqa: S105 - the development default of a local stack
-ASK_BACK = "Familie Wohnung"
+ASK_BACK = "Frage zu Familie und Wohnung"
 """Words of housing and family reunification at once: the model asks back (checked when captured)."""
 
 CONVERSATIONS = {
