@@ -111,3 +111,11 @@ def test_the_project_sets_load_and_cover_every_required_language(name: str) -> N
     cases = load_cases(PROJECT_ROOT / "eval" / name)
     per_language = {lang: sum(c.lang == lang for c in cases) for lang in REQUIRED_LANGUAGES}
     assert min(per_language.values()) >= 40, per_language
+
+
+def test_the_development_split_loads_as_lotse_tune_reads_it() -> None:
+    from bot.config import PROJECT_ROOT
+
+    cases = load_cases(PROJECT_ROOT / "eval" / "dev")
+    assert sum(c.crisis for c in cases) > 1000
+    assert sum(not c.crisis for c in cases) > 1000
