@@ -5,8 +5,17 @@ from fastapi import APIRouter
 from admin_api.audit.router import router as audit_router
 from admin_api.cases.router import router as cases_router
 from admin_api.content.router import router as content_router
+from admin_api.review.router import router as review_router
 from admin_api.staff.router import auth_router, staff_router, token_router
 
 router = APIRouter(prefix="/api/admin")
-for sub in (auth_router, staff_router, token_router, cases_router, content_router, audit_router):
+for sub in (
+    auth_router,
+    staff_router,
+    token_router,
+    cases_router,
+    content_router,
+    review_router,
+    audit_router,
+):
     router.include_router(sub)

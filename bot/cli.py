@@ -8,10 +8,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import PROJECT_ROOT, get_settings
 from bot.translation import cli as translation_cli
+
+if TYPE_CHECKING:
+    from bot.content.review import StatusReport
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -83,13 +88,69 @@ def cmd_run(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- content
 
 
+def _print_status_table(report: StatusReport, *, everything: bool) -> None:
+    from bot.content.review import ReviewState
+
+    languages = sorted({lang for item in report.items for lang in item.languages})
+    print(f"{'item':52s} {'review by':10s}  " + " ".join(f"{lang:>3s}" for lang in languages))
+    marks = {
+        ReviewState.REVIEWED: "ok",
+        ReviewState.MACHINE_DRAFT: "MT",
+        ReviewState.OUTDATED: "OLD",
+        ReviewState.MISSING: "--",
+    }
+    for item in report.items:
+        if not (everything or item.needs_attention):
+            continue
+        due = (item.review_by.isoformat() if item.review_by else "") + ("!" if item.overdue else "")
+        cells = " ".join(
+            f"{marks[item.languages[lang]] if lang in item.languages else '':>3s}" for lang in languages
+        )
+        print(f"{item.key:52s} {due:11s} {cells}")
+    summary = report.as_json()
+    print(
+        f"\n{summary['outdated']} outdated, {summary['overdue']} overdue (! = past review date), "
+        f"{summary['missing']} missing, {summary['machine_draft']} machine drafts (MT), "
+        f"{summary['reviewed']} reviewed"
+    )
+
+
+def cmd_content_review(args: argparse.Namespace) -> int:
+    """``content status`` and ``content mark-reviewed``: work on the files in translations/."""
+    from bot.content.review import file_report, mark_reviewed
+    from bot.content.service import TRANSLATIONS_DIR
+
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    directory = Path(args.translations) if args.translations else TRANSLATIONS_DIR
+    if args.action == "status":
+        report = file_report(directory, today=today)
+        if args.json:
+            print(json.dumps(report.as_json(everything=args.all), ensure_ascii=False, indent=2))
+        else:
+            _print_status_table(report, everything=args.all)
+        return 1 if args.check and not report.clean else 0
+    languages = None if args.lang == "all" else [x.strip() for x in args.lang.split(",") if x.strip()]
+    try:
+        marked = mark_reviewed(args.keys, languages, by=args.by, on=today, directory=directory)
+    except KeyError as exc:
+        print(f"error: unknown content key {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"marked {len(marked)} translations reviewed against the current German text")
+    return 0
+
+
 def cmd_content(args: argparse.Namespace) -> int:
-    """Seed, show or change content."""
+    """Seed, show or change content; review status of the translations."""
     from bot.content.domain import write_domain_responses
     from bot.content.render import render
     from bot.content.service import seed, set_text
     from bot.db import session_scope
 
+    if args.action in ("status", "mark-reviewed"):
+        return cmd_content_review(args)
     settings = get_settings()
     if args.action == "domain":
         print("written" if write_domain_responses() else "unchanged")
@@ -243,6 +304,28 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("language")
     st.add_argument("text")
     st.add_argument("--minor", action="store_true", help="mark as a minor edit")
+    status = csub.add_parser(
+        "status", help="review status of translations/: outdated, machine drafts, missing, overdue items"
+    )
+    status.add_argument("--json", action="store_true", help="counts and items as JSON")
+    status.add_argument(
+        "--all", action="store_true", help="list every item, not only those needing attention"
+    )
+    status.add_argument("--today", help="evaluate review dates for this day (YYYY-MM-DD; default: today)")
+    status.add_argument(
+        "--check", action="store_true", help="exit 1 if anything is outdated, missing or overdue"
+    )
+    mark = csub.add_parser(
+        "mark-reviewed", help="record that translations were checked against the current German text"
+    )
+    mark.add_argument("keys", nargs="+", metavar="KEY")
+    mark.add_argument(
+        "--lang", required=True, help="languages, e.g. ar,fa, or 'all' (every language with a text)"
+    )
+    mark.add_argument("--by", required=True, help="who checked the texts (name or initials)")
+    mark.add_argument("--today", help="date of the check (YYYY-MM-DD; default: today)")
+    for review_parser in (status, mark):
+        review_parser.add_argument("--translations", help=argparse.SUPPRESS)
     translation_cli.register_content(csub)
     content.set_defaults(func=cmd_content)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
-from admin_api.content.schemas import ContentItemOut, TextIn, TranslationOut
+from admin_api.content.schemas import ContentItemOut, SourceOut, TextIn, TranslationOut
 from admin_api.dependencies import AdminOnly
 from bot.content.models import ContentItem
-from bot.content.service import set_text
+from bot.content.service import Source, set_text
 from bot.language.languages import LANGUAGES
 from bot.web.dependencies import SessionDep
 from bot.web.errors import ADMIN_ONLY, errors
@@ -29,8 +29,9 @@ def _out(item: ContentItem, *, latest_only: bool) -> ContentItemOut:
         key=item.key,
         kind=item.kind.value,
         topic=item.topic,
-        sources=list(item.sources),
+        sources=[SourceOut.model_validate(Source.from_data(src).as_data()) for src in item.sources],
         as_of=item.as_of,
+        review_by=item.review_by,
         translations=translations,
     )
 
@@ -44,6 +45,7 @@ def _translation(t: object) -> TranslationOut:
             "status": getattr(t, "status").value,  # noqa: B009
             "machine_translated": getattr(t, "machine_translated"),  # noqa: B009
             "minor_edit": getattr(t, "minor_edit"),  # noqa: B009
+            "source_hash": getattr(t, "source_hash"),  # noqa: B009
         }
     )
 

@@ -14,14 +14,24 @@ class TranslationOut(BaseModel):
     status: str
     machine_translated: bool
     minor_edit: bool
+    source_hash: str | None = None
+    """Hash of the German text this text was made from (compare with the German version's)."""
+
+
+class SourceOut(BaseModel):
+    title: str
+    url: str | None = None
 
 
 class ContentItemOut(BaseModel):
     key: str
     kind: str
     topic: str
-    sources: list[str]
-    as_of: date
+    sources: list[SourceOut]
+    as_of: date | None
+    """When the facts were last checked (factual items only)."""
+    review_by: date | None
+    """When the facts must be checked again."""
     translations: list[TranslationOut]
 
 

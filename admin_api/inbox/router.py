@@ -42,6 +42,12 @@ def queue_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "queue.html", {})
 
 
+@pages.get("/content", response_class=HTMLResponse)
+def content_page(request: Request) -> HTMLResponse:
+    """Content that needs a check: outdated or missing translations, items past their review date."""
+    return templates.TemplateResponse(request, "content.html", {})
+
+
 @pages.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: IdPath) -> HTMLResponse:
     """One case with the live conversation."""

@@ -37,8 +37,9 @@ class ContentItem(Base):
     key: Mapped[str] = mapped_column(String(128), unique=True, index=True)
     kind: Mapped[ContentKind] = mapped_column(Enum(ContentKind, native_enum=False, length=16))
     topic: Mapped[str] = mapped_column(String(32))
-    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
-    as_of: Mapped[date] = mapped_column(Date)
+    sources: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, doc="[{title, url?}, ...]")
+    as_of: Mapped[date | None] = mapped_column(Date, doc="When the facts were last checked (factual items).")
+    review_by: Mapped[date | None] = mapped_column(Date, doc="When the facts must be checked again.")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     translations: Mapped[list[ContentTranslation]] = relationship(
@@ -61,6 +62,10 @@ class ContentTranslation(Base):
     machine_translated: Mapped[bool] = mapped_column(Boolean, default=False)
     minor_edit: Mapped[bool] = mapped_column(Boolean, default=False)
     origin: Mapped[str] = mapped_column(String(32), default="seed", doc="seed | cli | api | mt:<engine>")
+    source_hash: Mapped[str | None] = mapped_column(
+        String(16),
+        doc="Hash of the German text this text was made from or checked against (outdated if it differs).",
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     item: Mapped[ContentItem] = relationship(back_populates="translations")

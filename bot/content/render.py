@@ -6,12 +6,13 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.content.models import ContentKind
+from bot.content.review import is_overdue
 from bot.content.service import ResolvedText, resolve
 from bot.language.languages import LANGUAGES
 from bot.office_hours import OfficeHours, office_status
@@ -126,17 +127,20 @@ def _buttons(session: Session, key: str, language: str, offered: Sequence[str]) 
     return []
 
 
-def _footer(session: Session, resolved: ResolvedText, language: str) -> str:
-    sources = "; ".join(resolved.sources)
+def _footer(session: Session, resolved: ResolvedText, language: str, today: date) -> str:
+    """Sources, the item's own "as of" date, a review notice when overdue, and the disclaimer."""
+    sources = "; ".join(src.label() for src in resolved.sources)
     disclaimer_key = "meta_disclaimer_appeal" if resolved.topic == "asylum_appeal" else "meta_disclaimer"
     # Sources and the date are Latin-script runs; isolate them (FSI ... PDI) so that a
     # right-to-left answer does not reorder "2026-11-25" into "25-11-2026".
-    lines = [
-        f"{_label(session, 'meta_sources', language)}: \u2068{sources}\u2069",
-        f"{_label(session, 'meta_as_of', language)}: \u2068{resolved.as_of.isoformat()}\u2069",
-        "",
-        _label(session, disclaimer_key, language),
-    ]
+    lines = [f"{_label(session, 'meta_sources', language)}: \u2068{sources}\u2069"]
+    if resolved.as_of is not None:
+        lines.append(f"{_label(session, 'meta_as_of', language)}: \u2068{resolved.as_of.isoformat()}\u2069")
+    if is_overdue(resolved.review_by, today):
+        notice = resolve(session, key="meta_review_overdue", language=language)
+        if notice is not None:
+            lines.append(notice.text)
+    lines += ["", _label(session, disclaimer_key, language)]
     return "\n".join(lines)
 
 
@@ -184,12 +188,15 @@ def render(
     office: OfficeHours | None = None,
     now: datetime | None = None,
     offered: Sequence[str] = (),
+    today: date | None = None,
 ) -> Reply:
     """The reply for ``key`` in ``language``; an unknown key yields the generic fallback text.
 
     With ``office`` (the office hours), handover replies end with when a caseworker will answer,
     computed for ``now`` (default: the current time). ``offered`` are the topics an ask-back
-    (``utter_ask_back``) offers as buttons; unknown topics are left out.
+    (``utter_ask_back``) offers as buttons; unknown topics are left out. A factual answer whose
+    item is past its ``review_by`` date on ``today`` (default: the date of ``now``) says so and
+    asks the person to confirm it with counselling.
     """
     offered = [t for t in dict.fromkeys(offered) if t in ANSWER_TOPICS] if key == "utter_ask_back" else []
     resolved = resolve(session, key=key, language=language)
@@ -199,7 +206,8 @@ def render(
             raise LookupError("content store is empty: run `lotse content seed`")
     text = resolved.text
     if resolved.kind == ContentKind.FAQ:
-        text = f"{text}\n\n{_footer(session, resolved, language)}"
+        day = today or (now or datetime.now(UTC)).date()
+        text = f"{text}\n\n{_footer(session, resolved, language, day)}"
     if office is not None and resolved.key in OFFICE_NOTICE_KEYS:
         notice = office_notice(
             session, language=resolved.language, office=office, now=now or datetime.now(UTC)

@@ -7,7 +7,7 @@ text (``en``, then ``de``) with ``fallback=True`` so that the caller can say so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,48 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import PROJECT_ROOT
+from bot.content.facts import KeyFacts
 from bot.content.models import ContentItem, ContentKind, ContentTranslation, TranslationStatus
+from bot.content.status_file import StatusData, load_status, text_hash
 from bot.language.languages import FALLBACK_LANGUAGE, LANGUAGES
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
 CATALOG_FILE = "_catalog.yml"
 FALLBACK_CHAIN = (FALLBACK_LANGUAGE, "de")
+SOURCE_LANGUAGE = "de"
+"""Every translation is made from, and checked against, the German text."""
+
+
+LAW_HOSTS = ("www.gesetze-im-internet.de", "eur-lex.europa.eu", "curia.europa.eu")
+"""Sources on these hosts are legal texts: the answer names the title (the paragraph), not the link."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source an answer names: a title and, where one exists, a public URL."""
+
+    title: str
+    url: str | None = None
+
+    @classmethod
+    def from_data(cls, raw: object) -> Source:
+        """From the catalogue or the database: ``{title, url}`` (a plain string is a title)."""
+        if isinstance(raw, str):
+            return cls(title=raw)
+        if isinstance(raw, dict) and str(raw.get("title") or "").strip():
+            url = raw.get("url")
+            return cls(title=str(raw["title"]).strip(), url=str(url).strip() if url else None)
+        raise ValueError(f"a source needs a title: {raw!r}")
+
+    def as_data(self) -> dict[str, str]:
+        return {"title": self.title, "url": self.url} if self.url else {"title": self.title}
+
+    def label(self) -> str:
+        """How an answer names it: a legal text by its title, a web page by its URL and title."""
+        if not self.url or self.url.split("/")[2] in LAW_HOSTS:
+            return self.title
+        host = self.url.split("/")[2].removeprefix("www.")
+        return self.url if self.title in (host, self.url) else f"{self.url} ({self.title})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +68,12 @@ class CatalogEntry:
     key: str
     kind: ContentKind
     topic: str
-    sources: tuple[str, ...]
-    as_of: date
+    sources: tuple[Source, ...]
+    as_of: date | None
+    """The day the item's facts were last checked against its sources (factual answers only)."""
+    review_by: date | None
+    """The day the facts must be checked again; afterwards answers tell people to confirm them."""
+    key_facts: KeyFacts = field(default_factory=KeyFacts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,27 +86,35 @@ class ResolvedText:
     """Language of ``text`` (differs from the requested one when ``fallback``)."""
     kind: ContentKind
     topic: str
-    sources: tuple[str, ...]
-    as_of: date
+    sources: tuple[Source, ...]
+    as_of: date | None
+    review_by: date | None
     machine_translated: bool
     reviewed: bool
     fallback: bool
 
 
+def _date(value: object) -> date | None:
+    return date.fromisoformat(str(value)) if value else None
+
+
 def load_catalog(directory: Path = TRANSLATIONS_DIR) -> dict[str, CatalogEntry]:
-    """Parse ``_catalog.yml``."""
+    """Parse ``_catalog.yml``; a factual item without ``as_of`` or ``review_by`` is an error."""
     raw: dict[str, Any] = yaml.safe_load((directory / CATALOG_FILE).read_text(encoding="utf-8"))
-    default_as_of = date.fromisoformat(str(raw["as_of_default"]))
     entries: dict[str, CatalogEntry] = {}
     for key, item in raw["items"].items():
-        as_of = item.get("as_of")
-        entries[key] = CatalogEntry(
+        entry = CatalogEntry(
             key=key,
             kind=ContentKind(item["kind"]),
             topic=str(item["topic"]),
-            sources=tuple(str(s) for s in item.get("sources", [])),
-            as_of=date.fromisoformat(str(as_of)) if as_of else default_as_of,
+            sources=tuple(Source.from_data(s) for s in item.get("sources", [])),
+            as_of=_date(item.get("as_of")),
+            review_by=_date(item.get("review_by")),
+            key_facts=KeyFacts.from_yaml(item.get("key_facts")),
         )
+        if entry.kind == ContentKind.FAQ and (entry.as_of is None or entry.review_by is None):
+            raise ValueError(f"{CATALOG_FILE}: factual item {key!r} needs as_of and review_by")
+        entries[key] = entry
     return entries
 
 
@@ -88,41 +136,55 @@ class SeedReport:
     translations_created: int
 
 
+def _item_metadata(entry: CatalogEntry) -> tuple[object, ...]:
+    return (entry.kind, entry.topic, [src.as_data() for src in entry.sources], entry.as_of, entry.review_by)
+
+
+def _sync_item(item: ContentItem, entry: CatalogEntry) -> bool:
+    """Make the item's metadata follow the catalogue; True when something changed."""
+    current = (item.kind, item.topic, list(item.sources), item.as_of, item.review_by)
+    wanted = _item_metadata(entry)
+    if current == wanted:
+        return False
+    item.kind, item.topic, item.sources, item.as_of, item.review_by = (
+        entry.kind,
+        entry.topic,
+        [src.as_data() for src in entry.sources],
+        entry.as_of,
+        entry.review_by,
+    )
+    return True
+
+
+def _file_review(status: StatusData, key: str, language: str, text: str) -> tuple[str | None, bool]:
+    """(source hash, machine draft) of a file text: German is its own source; others per ``_status.yml``."""
+    if language == SOURCE_LANGUAGE:
+        return text_hash(text), False
+    record = status.get(key, {}).get(language)
+    return (record.source, record.machine) if record else (None, False)
+
+
 def seed(session: Session, *, directory: Path = TRANSLATIONS_DIR, update_texts: bool = False) -> SeedReport:
     """Load the catalogue and every language file into the store, idempotently.
 
-    Item metadata (topic, sources, as-of date) always follows the catalogue. A text is added when the
-    (item, language) has none yet; with ``update_texts`` a file text that differs from the newest
-    version is added as a new reviewed version (admins' edits are otherwise never overwritten).
+    Item metadata (topic, sources, as-of and review dates) always follows the catalogue. A text is
+    added when the (item, language) has none yet; with ``update_texts`` a file text that differs from
+    the newest version is added as a new version (admins' edits are otherwise never overwritten). The
+    review record of ``_status.yml`` (source hash, machine draft) follows the file text.
     """
     catalog = load_catalog(directory)
+    status = load_status(directory)
     items = {i.key: i for i in session.scalars(select(ContentItem))}
     created = updated = translations = 0
     for entry in catalog.values():
         item = items.get(entry.key)
         if item is None:
-            item = ContentItem(
-                key=entry.key,
-                kind=entry.kind,
-                topic=entry.topic,
-                sources=list(entry.sources),
-                as_of=entry.as_of,
-            )
+            item = ContentItem(key=entry.key, kind=entry.kind, topic=entry.topic, sources=[])
+            _sync_item(item, entry)
             session.add(item)
             items[entry.key] = item
             created += 1
-        elif (item.kind, item.topic, list(item.sources), item.as_of) != (
-            entry.kind,
-            entry.topic,
-            list(entry.sources),
-            entry.as_of,
-        ):
-            item.kind, item.topic, item.sources, item.as_of = (
-                entry.kind,
-                entry.topic,
-                list(entry.sources),
-                entry.as_of,
-            )
+        elif _sync_item(item, entry):
             updated += 1
     session.flush()
 
@@ -131,8 +193,13 @@ def seed(session: Session, *, directory: Path = TRANSLATIONS_DIR, update_texts: 
         for key, text in load_language_file(language, directory).items():
             if key not in items:
                 raise ValueError(f"translations/{language}.yml has key {key!r} that is not in the catalogue")
+            source_hash, machine = _file_review(status, key, language, text)
             current = latest.get((items[key].id, language))
-            if current is not None and (not update_texts or current.text == text):
+            if current is not None and current.text == text:
+                if source_hash is not None and current.source_hash != source_hash:
+                    current.source_hash = source_hash
+                continue
+            if current is not None and not update_texts:
                 continue
             session.add(
                 ContentTranslation(
@@ -140,9 +207,10 @@ def seed(session: Session, *, directory: Path = TRANSLATIONS_DIR, update_texts: 
                     language=language,
                     version=(current.version + 1) if current else 1,
                     text=text,
-                    status=TranslationStatus.REVIEWED,
-                    machine_translated=False,
+                    status=TranslationStatus.DRAFT if machine else TranslationStatus.REVIEWED,
+                    machine_translated=machine,
                     origin="seed",
+                    source_hash=source_hash,
                 )
             )
             translations += 1
@@ -194,13 +262,34 @@ def resolve(session: Session, *, key: str, language: str) -> ResolvedText | None
                 language=lang,
                 kind=item.kind,
                 topic=item.topic,
-                sources=tuple(item.sources),
+                sources=tuple(Source.from_data(src) for src in item.sources),
                 as_of=item.as_of,
+                review_by=item.review_by,
                 machine_translated=chosen.machine_translated,
                 reviewed=chosen.status == TranslationStatus.REVIEWED,
                 fallback=lang != language,
             )
     return None
+
+
+def source_text(session: Session, item_id: int) -> str | None:
+    """The German text translations of an item are made from: its newest reviewed version (or draft)."""
+    rows = session.scalars(
+        select(ContentTranslation)
+        .where(ContentTranslation.item_id == item_id, ContentTranslation.language == SOURCE_LANGUAGE)
+        .order_by(ContentTranslation.version.desc())
+    ).all()
+    chosen = next((t for t in rows if t.status == TranslationStatus.REVIEWED), rows[0] if rows else None)
+    return chosen.text if chosen else None
+
+
+def _carry_minor_edit(session: Session, item_id: int, *, old_hash: str | None, new_hash: str) -> None:
+    """A minor edit of the German text (typo, punctuation) does not make its translations outdated."""
+    if old_hash is None:
+        return
+    for (row_item, language), row in _latest_versions(session).items():
+        if row_item == item_id and language != SOURCE_LANGUAGE and row.source_hash == old_hash:
+            row.source_hash = new_hash
 
 
 def set_text(
@@ -213,7 +302,11 @@ def set_text(
     minor_edit: bool = False,
     machine_translated: bool = False,
 ) -> ContentTranslation:
-    """Add a new version of a text; it is served from the next message on (no retraining)."""
+    """Add a new version of a text; it is served from the next message on (no retraining).
+
+    A translation is recorded as made from the current German text. A new German text makes the
+    other languages outdated, unless it is a ``minor_edit``.
+    """
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
     if not text.strip():
@@ -226,6 +319,8 @@ def set_text(
             ContentTranslation.item_id == item.id, ContentTranslation.language == language
         )
     )
+    german = source_text(session, item.id)
+    german_hash = text_hash(german) if german is not None else None
     row = ContentTranslation(
         item_id=item.id,
         language=language,
@@ -235,7 +330,11 @@ def set_text(
         machine_translated=machine_translated,
         minor_edit=minor_edit,
         origin=origin,
+        source_hash=text_hash(text) if language == SOURCE_LANGUAGE else german_hash,
     )
     session.add(row)
     session.flush()
+    if language == SOURCE_LANGUAGE and minor_edit and row.source_hash:
+        _carry_minor_edit(session, item.id, old_hash=german_hash, new_hash=row.source_hash)
+        session.flush()
     return row

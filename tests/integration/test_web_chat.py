@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def test_greeting_menu_and_a_question(page: Page, tmp_path: Path) -> None:
     page.get_by_label("Nachricht / Message").fill("كيف ألاقي بيت بعد ما أخذت الإقامة؟")
     page.keyboard.press("Enter")
     answer = page.locator(".msg.bot").last
-    expect(answer).to_contain_text("2026-11-25", timeout=60_000)
+    expect(answer).to_contain_text(re.compile(r"20\d\d-\d\d-\d\d"), timeout=60_000)  # the item's date
     assert answer.get_attribute("dir") == "auto"
     assert any("\u0600" <= ch <= "\u06ff" for ch in answer.inner_text())
     page.screenshot(path=str(tmp_path / "web-chat.png"), full_page=True)

@@ -206,6 +206,16 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         ),
         {"anonymous": 401, "caseworker": 403, "admin": 200},
     ),
+    "GET /content-review": (
+        lambda e, r: e.client.get("/api/admin/content-review", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "POST /content-review/{key}/{language}/reviewed": (
+        lambda e, r: e.client.post(
+            "/api/admin/content-review/utter_faq_housing/deposit/ar/reviewed", headers=e.headers(r)
+        ),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
     "GET /audit": (
         lambda e, r: e.client.get("/api/admin/audit", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 403, "admin": 200},
@@ -476,3 +486,33 @@ def test_case_detail_summarises_the_conversation_and_suggests_a_next_step(env: E
     assert "Drei-Monats-Frist" in summary["next_step"] and "eigenen Fall" in summary["next_step"]
     assert detail["office"]["hours"] == "mon-fri 08:00-16:00"
     assert detail["office"]["open"] is (detail["office"]["closes_at"] is not None)
+
+
+def test_content_review_lists_outdated_translations_until_an_admin_marks_them(env: Env) -> None:
+    admin = env.headers("admin")
+    key = "utter_faq_housing/registration"
+    changed = env.client.put(f"/api/admin/content/{key}/de", json={"text": "Neu: 2 Wochen."}, headers=admin)
+    assert changed.status_code == 200
+    report = env.client.get("/api/admin/content-review", headers=env.headers("caseworker")).json()
+    assert all(isinstance(report[k], int) for k in ("outdated", "overdue", "missing"))
+    item = next(i for i in report["items"] if i["key"] == key)
+    assert item["languages"]["ar"] == "outdated" and item["languages"]["de"] == "reviewed"
+    assert item["as_of"] and item["review_by"]
+    marked = env.client.post(f"/api/admin/content-review/{key}/ar/reviewed", headers=admin)
+    assert marked.status_code == 200
+    again = env.client.get("/api/admin/content-review", headers=admin).json()
+    item = next(i for i in again["items"] if i["key"] == key)
+    assert item["languages"]["ar"] == "reviewed" and item["languages"]["en"] == "outdated"
+    assert again["outdated"] == report["outdated"] - 1
+    german = env.client.post(f"/api/admin/content-review/{key}/de/reviewed", headers=admin)
+    assert german.status_code == 400
+    listed = env.client.get("/api/admin/content", headers=admin).json()
+    deposit = next(i for i in listed if i["key"] == "utter_faq_housing/deposit")
+    assert deposit["sources"][0]["url"].startswith("https://www.gesetze-im-internet.de/")
+
+
+def test_the_inbox_has_a_content_review_page_that_loads_the_list(env: Env) -> None:
+    page = env.client.get("/inbox/content")
+    assert page.status_code == 200
+    assert "/content-review" in page.text and "überfällig / overdue" in page.text
+    assert 'href="/inbox/content"' in env.client.get("/inbox").text
