@@ -1,9 +1,12 @@
 """Redaction of personal data before a question is stored for analysis.
 
-``redact(text)`` replaces phone numbers, e-mail addresses, IBANs, German street addresses,
+``redact(text)`` replaces phone numbers, e-mail addresses (also spelled out: "ahmad at gmail dot
+com"), links, social-media handles and Telegram mentions, IBANs, German street addresses,
 calendar dates, file numbers / ID numbers and (where a cue makes them detectable) names by the
-placeholders ``[PHONE]``, ``[EMAIL]``, ``[IBAN]``, ``[ADDRESS]``, ``[DATE]``, ``[FILE_NO]`` and
-``[NAME]``. Everything else is returned unchanged.
+placeholders ``[PHONE]``, ``[EMAIL]``, ``[URL]``, ``[HANDLE]``, ``[IBAN]``, ``[ADDRESS]``,
+``[DATE]``, ``[FILE_NO]`` and ``[NAME]``. Everything else is returned unchanged. Phone numbers
+are found by Google's libphonenumber (``phonenumbers``, region DE) and, as a fallback for
+numbers it considers invalid, by the patterns below.
 
 How it works: matching runs on a *working copy* of the text in which Eastern Arabic and Persian
 digits are folded to ASCII and a few Arabic/Persian letter variants (ي/ی, ك/ک, أ/إ/آ/ا) and
@@ -13,8 +16,12 @@ redacted come back exactly as written. The detectors run in a fixed priority ord
 claimed by one detector is masked so that later detectors cannot match into it.
 
 This is a heuristic, rule-based redactor. Known limits: names are only found after a cue
-(``my name is``, ``Herr``, ``mein Sohn`` ...); addresses only in the German street/postcode
-format; dates only as full day-month-year (or day-month right after a birth cue).
+(``my name is``, ``I am``, ``ich bin``, ``Herr``, ``mein Sohn`` ...); after "I am"-type cues only a
+capitalised word that is not a nationality, religion or status ("I am Syrian", "Ich bin
+Student") counts, and in Arabic and Persian (no capitals) only the explicit name cues
+(``اسمي``, ``اسم من`` ...) do. Places ("from Kabul") are kept on purpose: without a name they do
+not identify a person and the question log needs them. Addresses only in the German
+street/postcode format; dates only as full day-month-year (or day-month right after a birth cue).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Final
+
+import phonenumbers
 
 __all__ = ["redact"]
 
@@ -119,6 +128,53 @@ _EMAIL: Final = re.compile(
 )
 _IBAN: Final = re.compile(
     r"(?<![\w])(?:[A-Z]{2}|[a-z]{2})[0-9]{2}(?:[ ]?[0-9A-Z]{4}){2,7}(?:[ ]?[0-9A-Z]{1,3})?(?![\w])"
+)
+
+# Links: with a scheme or "www.", Telegram/WhatsApp short links, or a bare domain with a
+# common top-level domain (a link can carry a profile name or a tracking id, so every link goes).
+_TLDS = (
+    r"(?:com|de|org|net|info|eu|io|me|ru|ua|by|tr|fr|be|ch|at|nl|uk|ir|af|iq|sy|lb|jo|eg|ma|dz|tn"
+    r"|sa|ae|pk|in|er|et|so|ng|gov|edu|co|app|biz|online|site|ly|gl|gg|to|tv|cc|ws)"
+)
+_URL: Final = re.compile(
+    r"(?i:(?<![\w@.-])(?:(?:https?|ftp)://|www\.|(?:t|wa)\.me/)[^\s<>\"'«»„“”]+"
+    r"|(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS + r"(?![\w-])"
+    r"(?:[/?#][^\s<>\"'«»„“”]*)?)"
+)
+_URL_TRAIL = ".,;:!?)]}'\""
+# @handles and Telegram mentions (5-32 characters); also "Instagram: ahmad_k99".
+_HANDLE: Final = re.compile(
+    r"(?<![\w@.+-])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?(?![\w@])"
+    r"|(?i:(?<![^\W\d_])(?:instagram|insta|telegram|tiktok|facebook|fb|snapchat|snap|twitter|skype"
+    r"|signal|viber|threads|username|user ?name|benutzername|pseudo|kullanıcı adı|ник|нік|логин"
+    r"|يوزر|یوزر|آیدی|ایدی|id تلگرام|تلگرام|تلغرام|انستا|انستغرام|اینستاگرام)[ \t]*[:=][ \t]*)"
+    r"(?P<h>@?[A-Za-z0-9_][A-Za-z0-9_.]{1,30}[A-Za-z0-9_])(?![\w@])"
+)
+# Spelled-out e-mail addresses: "ahmad at gmail dot com", "ahmad (at) gmail (dot) com",
+# "ahmad ät gmx punkt de", "ahmad arobase gmail point com", "ahmad собака mail точка ru",
+# "ahmad ات gmail دات com" ... (the working copy has ي/ی and ك/ک folded).
+_AT_WORDS = (
+    r"(?:at|ät|a\.t\.|arobase|arroba|kuyruklu a|et işareti|собака|собачка|равлик|ет|эт"
+    r"|ات|اَت|ایت|ات ساین|علامة ات)"
+)
+_DOT_WORDS = r"(?:dot|punkt|point|nokta|точка|крапка|دوت|دات|نقطة|نقطه|نقطه‌)"
+_BRACKETED = r"[ \t]*[(\[{<][ \t]*{w}[ \t]*[)\]}>][ \t]*"
+_SPELLED_AT = (
+    "(?:" + _BRACKETED.replace("{w}", "(?:" + _AT_WORDS + "|@)") + r"|[ \t]+" + _AT_WORDS + r"[ \t]+"
+    r"|[ \t]*@[ \t]*)"
+)
+_SPELLED_DOT = (
+    "(?:" + _BRACKETED.replace("{w}", "(?:" + _DOT_WORDS + r"|\.)") + r"|[ \t]+" + _DOT_WORDS + r"[ \t]+|\.)"
+)
+_SPELLED_TLD = r"(?:" + _TLDS[3:-1] + r"|ком|کام|کوم|دی ای)"
+_EMAIL_SPELLED: Final = re.compile(
+    r"(?i:(?<![\w.+-])[a-z0-9][a-z0-9._%+-]*" + _SPELLED_AT + r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+    r"(?:"
+    + _SPELLED_DOT
+    + r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*?"
+    + _SPELLED_DOT
+    + _SPELLED_TLD
+    + r"(?![^\W_]))"
 )
 
 # --------------------------------------------------------------------------------------------
@@ -508,6 +564,54 @@ _NAME_CUES_WEAK = _phrases(
 _NAME_WEAK: Final = re.compile(
     r"(?i:(?<![^\W\d_])" + _NAME_CUES_WEAK + r")(?![^\W\d_])(?:[ \t]+(?:Dr|Prof|Dr\. med)\.?)?"
 )
+# "I am Ahmad Karimi", "Ich bin Samir", "Je suis Amina", "Ben Mehmet", "Я Олег": only a
+# capitalised word counts, and not one of the words people use to say what (not who) they are.
+_NAME_CUES_SELF = _phrases(
+    [
+        "I am", "call me", "you can call me", "ich bin", "hier ist",
+        "hier spricht", "hier schreibt", "je suis", "moi c'est", "je me nomme",
+        "je me prénomme", "ben", "я", "меня звать", "зовусь", "мене кличуть", "звуся",
+    ]
+)  # fmt: skip
+# "I'm" separately: with the apostrophe optional it would also match German "Im".
+_NAME_SELF: Final = re.compile(r"(?<![^\W\d_])(?:[Ii]'m|(?i:" + _NAME_CUES_SELF + r"))(?![^\W\d_])")
+_SELF_NOT_NAMES = """
+    syrian afghan afghani iraqi iranian kurdish kurd turkish turk ukrainian russian german eritrean
+    somali ethiopian arab arabic persian muslim christian yazidi ezidi jewish catholic orthodox
+    sunni shia african european asian palestinian lebanese egyptian moroccan algerian tunisian
+    libyan sudanese nigerian pakistani indian georgian armenian chechen belarusian moldovan
+    albanian serbian kosovar venezuelan colombian guinean gambian yemeni jordanian saudi hazara
+    pashtun tajik uzbek roma sorry ok okay new single pregnant eu dublin
+    syrer syrerin afghane afghanin iraker irakerin iraner iranerin kurde kurdin türke türkin
+    ukrainer ukrainerin russe russin deutscher deutsche eritreer eritreerin somalier somalierin
+    äthiopier äthiopierin araber araberin muslima christ christin jeside jesidin student
+    studentin schüler schülerin flüchtling asylbewerber asylbewerberin mutter vater lehrer
+    lehrerin arzt ärztin krankenschwester pfleger pflegerin azubi auszubildender auszubildende
+    rentner rentnerin witwe witwer hausfrau hausmann ingenieur ingenieurin fahrer koch köchin
+    friseur friseurin elektriker handwerker mitarbeiter mitarbeiterin angestellter angestellte
+    selbstständig selbständig arbeitslos geflüchteter geflüchtete ausländer ausländerin
+    staatsangehöriger staatsangehörige kunde kundin betreuer betreuerin sozialarbeiter
+    sozialarbeiterin berater beraterin dolmetscher dolmetscherin praktikant praktikantin
+    minderjährig minderjährige volljährig anfänger anfängerin eu-bürger eu-bürgerin
+    schwanger alleinerziehend alleinerziehende verheiratet ledig geschieden neu
+    syrien syrienne afghane irakien irakienne iranien iranienne kurde turc turque ukrainien
+    ukrainienne russe allemand allemande érythréen érythréenne somalien somalienne guinéen
+    guinéenne malien malienne ivoirien ivoirienne sénégalais sénégalaise camerounais
+    camerounaise congolais congolaise algérien algérienne marocain marocaine tunisien tunisienne
+    musulman musulmane chrétien chrétienne français française africain africaine étudiant
+    étudiante enceinte réfugié réfugiée demandeur demandeuse mère père
+    türk kürt suriyeli afgan iraklı iranlı ukraynalı rus alman müslüman hristiyan ezidi
+    öğrenci mülteci anne baba
+    сириец украинец украинка русский русская немец немка студент студентка беженец беженка
+    мать отец мама папа українець українка росіянин росіянка німець німкеня біженець біженка
+    мати батько
+"""
+_SELF_NOT_NAME: Final = frozenset(_SELF_NOT_NAMES.split())
+# German nouns of status/origin and Turkish "I am ..." endings: "Ich bin Studentin", "Ben Suriyeliyim".
+_SELF_NOT_NAME_RE: Final = re.compile(
+    r"(?:erin|ling|entin|antin|istin|eurin|ikerin|ierin|anerin|ländisch|ländischer)$"
+    r"|(?:yim|yım|yum|yüm|lıyım|liyim|luyum|lüyüm)$|'"
+)
 _NAME_LEAD: Final = re.compile(r"[ \t]*(?:[:=,\-]|\"|«|„|“|')?[ \t]*")
 _NAME_TOKEN: Final = re.compile(r"[ \t]*(" + _WORD + r")")
 # German common nouns that may follow "mein Sohn" / "meine Frau" ("Kann mein Sohn Kindergeld ...").
@@ -660,6 +764,15 @@ def _phone_span(work: str, m: re.Match[str]) -> tuple[int, int] | None:
     return m.start(), groups[-1][1]
 
 
+def _library_phones(work: str) -> list[tuple[int, int]]:
+    """Phone numbers that libphonenumber accepts as valid (German numbers without a country code)."""
+    found: list[tuple[int, int]] = []
+    for match in phonenumbers.PhoneNumberMatcher(work, "DE", leniency=phonenumbers.Leniency.VALID):
+        if sum(c.isdigit() for c in match.raw_string) >= 6:
+            found.append((match.start, match.end))
+    return found
+
+
 def _simple(work: str, spans: _Spans, pattern: re.Pattern[str], label: str, group: int | str = 0) -> str:
     return _claim(work, spans, [m.span(group) for m in pattern.finditer(work)], label)
 
@@ -677,8 +790,15 @@ def redact(text: str) -> str:
     work = text.translate(_TRANS)
     spans: _Spans = []
 
+    if "." in work:
+        links = [(m.start(), m.end() - (len(m.group()) - len(m.group().rstrip(_URL_TRAIL))))
+                 for m in _URL.finditer(work)]  # fmt: skip
+        work = _claim(work, spans, links, "[URL]")
     if "@" in work:
         work = _simple(work, spans, _EMAIL, "[EMAIL]")
+    work = _simple(work, spans, _EMAIL_SPELLED, "[EMAIL]")
+    work = _claim(work, spans, [m.span("h") if m.group("h") else m.span() for m in _HANDLE.finditer(work)],
+                  "[HANDLE]")  # fmt: skip
     if _DIGIT.search(work) is not None:  # everything but names needs a digit
         found = [m.span() for m in _IBAN.finditer(work) if sum(c.isdigit() for c in m.group()) >= 10]
         work = _claim(work, spans, found, "[IBAN]")
@@ -694,6 +814,7 @@ def redact(text: str) -> str:
         work = _simple(work, spans, _COURT_NO, "[FILE_NO]")
 
         work = _simple(work, spans, _PHONE_CUED, "[PHONE]", "num")
+        work = _claim(work, spans, _library_phones(work), "[PHONE]")
         phones = [span for m in _PHONE.finditer(work) if (span := _phone_span(work, m)) is not None]
         work = _claim(work, spans, phones, "[PHONE]")
 
@@ -705,12 +826,19 @@ def redact(text: str) -> str:
         work = _simple(work, spans, _LONG_DIGITS, "[FILE_NO]")
         work = _simple(work, spans, _ID_TOKEN, "[FILE_NO]")
 
-    for pattern, weak in ((_NAME_STRONG, False), (_NAME_WEAK, True)):
+    for pattern, weak in ((_NAME_STRONG, False), (_NAME_WEAK, True), (_NAME_SELF, True)):
         names: list[tuple[int, int]] = []
         for m in pattern.finditer(work):
             span = _name_span(work, m.end(), weak=weak)
-            if span is not None and (not names or span[0] >= names[-1][1]):
-                names.append(span)
+            if span is None or (names and span[0] < names[-1][1]):
+                continue
+            if pattern is _NAME_SELF:
+                first = work[span[0] : span[1]].split()[0].casefold()
+                if _case(work[span[0]]) != "upper" or first in _SELF_NOT_NAME:
+                    continue
+                if _SELF_NOT_NAME_RE.search(first) is not None:
+                    continue
+            names.append(span)
         work = _claim(work, spans, names, "[NAME]")
 
     if not spans:

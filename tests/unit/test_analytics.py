@@ -26,6 +26,21 @@ def test_personal_data_never_reaches_the_log(session: Session) -> None:
     assert not hasattr(row, "conversation_id")
 
 
+def test_names_handles_links_and_spelled_mails_never_reach_the_log(session: Session) -> None:
+    text = (
+        "I am Ahmad Karimi from Kabul, @ahmad_k99, https://t.me/ahmad_k99, "
+        "ahmad at gmail dot com, call 0176-1234-5678"
+    )
+    record_question(
+        session, text=text, language="en", intent=None, confidence=None, topic="other", content_key=None
+    )
+    row = session.scalars(select(QuestionLog)).one()
+    for secret in ("ahmad", "karimi", "gmail", "1234", "5678"):
+        assert secret not in row.text_redacted.casefold()
+        assert secret not in row.normalized
+    assert "Kabul" in row.text_redacted  # the place stays: it does not identify anyone on its own
+
+
 def test_top_lists_count_by_language_and_topic(session: Session) -> None:
     def log(text: str, lang: str, topic: str, intent: str | None, key: str | None) -> None:
         record_question(

@@ -171,3 +171,174 @@ def test_several_kinds_in_one_message() -> None:
         assert placeholder in out
     for secret in ("Samir", "Haddad", "1988", "1234567", "samir@", "Musterstraße", "99084"):
         assert secret not in out
+
+
+# ---- Corpus for the gaps found in the security review (issue 11, finding 5) --------------------
+# Per category: (text, personal data that must disappear). Recall = share of texts from which
+# every listed piece is gone; ``test_recall_on_the_corpus`` prints it (README "Privacy").
+CORPUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "name after a cue": [
+        # en
+        ("I am Ahmad Karimi from Kabul", ("Ahmad", "Karimi")),
+        ("I'm Omar and I need an appointment", ("Omar",)),
+        ("Hello, my name is Layla Hassan, I have a question", ("Layla", "Hassan")),
+        ("you can call me Reza", ("Reza",)),
+        # de
+        ("Ich bin Samir Haddad und wohne in Gera", ("Samir", "Haddad")),
+        ("Hallo, ich heiße Mariam, wann ist das Amt offen?", ("Mariam",)),
+        ("Hier schreibt Yusuf, ich habe eine Frage zur Duldung", ("Yusuf",)),
+        # fr
+        ("Bonjour, je m'appelle Fatoumata Camara", ("Fatoumata", "Camara")),
+        ("Je suis Amadou, je cherche un cours de langue", ("Amadou",)),
+        ("moi c'est Ibrahima Sow", ("Ibrahima", "Sow")),
+        # ru
+        ("Здравствуйте, меня зовут Ирина Ковальчук", ("Ирина", "Ковальчук")),
+        ("Я Дмитрий, у меня вопрос про пособие", ("Дмитрий",)),
+        ("меня звать Сергей", ("Сергей",)),
+        # uk
+        ("Добрий день, мене звати Оксана Бондаренко", ("Оксана", "Бондаренко")),
+        ("Я Тарас, шукаю житло", ("Тарас",)),
+        ("моє ім'я Богдан", ("Богдан",)),
+        # tr
+        ("Merhaba, benim adım Zeynep Kaya", ("Zeynep", "Kaya")),
+        ("Ben Hasan, oturum iznim ne zaman biter?", ("Hasan",)),
+        ("ismim Elif, randevu istiyorum", ("Elif",)),
+        # ar
+        ("مرحبا، اسمي يوسف الحسن", ("يوسف", "الحسن")),
+        ("أنا اسمي سارة وعندي سؤال", ("سارة",)),
+        ("اسمي هو عمر", ("عمر",)),
+        # fa
+        ("سلام، اسم من مریم احمدی است", ("مریم", "احمدی")),
+        ("نام من حسین است", ("حسین",)),
+        ("اسمم فاطمه است و سوال دارم", ("فاطمه",)),
+    ],
+    "handle / mention": [
+        ("Schreib mir auf Telegram @ahmad_k99", ("ahmad_k99",)),
+        ("@ahmad_k99", ("ahmad_k99",)),
+        ("my instagram is @layla.hassan90", ("layla.hassan90",)),
+        ("Instagram: layla.hassan90", ("layla.hassan90",)),
+        ("Telegram: samir_haddad", ("samir_haddad",)),
+        ("contactez-moi @amadou_diallo", ("amadou_diallo",)),
+        ("пишите в телеграм @irina_kov", ("irina_kov",)),
+        ("мій нік @taras_ua88", ("taras_ua88",)),
+        ("bana @zeynepkaya yazın", ("zeynepkaya",)),
+        ("راسلني على @yousef_hasan", ("yousef_hasan",)),
+        ("آیدی تلگرام من @maryam_ahmadi است", ("maryam_ahmadi",)),
+        ("TikTok: reza.official", ("reza.official",)),
+    ],
+    "link": [
+        ("Mein Profil: https://facebook.com/ahmad.karimi.77", ("ahmad.karimi",)),
+        ("see https://t.me/ahmad_k99 for my documents", ("ahmad_k99",)),
+        ("t.me/ahmad_k99", ("ahmad_k99",)),
+        ("Hier ist der Link: www.dropbox.com/s/abc123/pass.pdf", ("abc123",)),
+        ("https://drive.google.com/file/d/1AbCdEf/view?usp=sharing", ("1AbCdEf",)),
+        ("instagram.com/layla.hassan90 هذا حسابي", ("layla.hassan90",)),
+        ("Voici mon CV: http://amadou-diallo.fr/cv", ("amadou-diallo",)),
+        ("Моя страница vk.com/irina.kov", ("irina.kov",)),
+        ("wa.me/4917612345678 schreib mir", ("4917612345678",)),
+        ("linkedin.com/in/zeynep-kaya-123 profilim", ("zeynep-kaya",)),
+        ("لینک من: https://instagram.com/maryam.ahmadi", ("maryam.ahmadi",)),
+    ],
+    "spelled e-mail": [
+        ("ahmad at gmail dot com", ("ahmad",)),
+        ("Meine Mail: samir.haddad ät gmx punkt de", ("samir.haddad",)),
+        ("write to layla (at) yahoo (dot) com", ("layla",)),
+        ("reza[at]outlook[dot]com", ("reza",)),
+        ("mon adresse: amadou arobase gmail point com", ("amadou",)),
+        ("почта irina собака mail точка ru", ("irina",)),
+        ("пошта taras равлик ukr крапка net", ("taras",)),
+        ("e-posta: zeynep at hotmail nokta com", ("zeynep",)),
+        ("ايميلي yousef ات gmail دوت com", ("yousef",)),
+        ("ایمیل من maryam ات yahoo دات com است", ("maryam",)),
+        ("mail me: omar at web dot de", ("omar",)),
+        ("ahmad@gmail dot com", ("ahmad",)),
+    ],
+    "phone": [
+        ("Meine Nummer: 0176 123 45 678", ("123 45 678",)),
+        ("ruf an: 0176-1234-5678", ("1234-5678",)),
+        ("(0361) 6555 1234 ist das Festnetz", ("6555 1234",)),
+        ("+49 (0) 361 655 1234", ("655 1234",)),
+        ("0049 176 12345678", ("12345678",)),
+        ("+49-152-3456-7890", ("3456-7890",)),
+        ("Bitte unter 0361/655-1234 zurückrufen", ("655-1234",)),
+        ("call +49 1512 3456789 after 5", ("3456789",)),
+        ("appelez le 01 62 12 34 56 78", ("12 34 56 78",)),
+        ("звоните 0 176 12 34 56 78", ("34 56 78",)),
+        ("telefonum 0 (176) 123 45 67", ("123 45 67",)),
+        ("اتصل على +963 944 123 456", ("944 123 456",)),
+        ("شماره من +۴۹ ۱۷۶ ۱۲۳ ۴۵ ۶۷۸ است", ("۱۲۳ ۴۵ ۶۷۸",)),
+    ],
+}
+
+# Must stay readable: a place of origin or a status is not a name (places are kept on purpose).
+CORPUS_NEGATIVE: list[str] = [
+    "Ich bin seit 3 Jahren in Deutschland",
+    "I am from Syria",
+    "I am Syrian and I have a Duldung",
+    "I'm pregnant, can I get help?",
+    "Ich bin Studentin und brauche eine Aufenthaltserlaubnis",
+    "Ich bin Flüchtling aus Afghanistan",
+    "Je suis en Allemagne depuis 2022",
+    "Je suis réfugié, j'ai besoin d'aide",
+    "Я из Украины, что мне делать?",
+    "Я в Германии с марта",
+    "Ben Suriyeliyim, yardım lazım",
+    "Ben Almanya'da 2 yıldır yaşıyorum",
+    "انا من سوريا واحتاج مساعدة",
+    "من از افغانستان هستم",
+    "Im Notfall 110 anrufen, Öffnungszeiten 8-12 Uhr",
+    "Die Gebühr ist 100 Euro, z.B. für den Pass",
+    "Where is the office at the Bahnhof?",
+    "I look at the point of the letter",
+    "Was steht in § 25 Abs. 5 AufenthG?",
+    "My e-mail is wrong in the system",
+]
+
+FINDING5_EXAMPLES = [
+    ("I am Ahmad Karimi from Kabul", "I am [NAME] from Kabul"),
+    ("Schreib mir @ahmad_k99", "Schreib mir [HANDLE]"),
+    ("mein Profil https://instagram.com/ahmad_k99.", "mein Profil [URL]."),
+    ("ahmad at gmail dot com", "[EMAIL]"),
+    ("Ruf an: 0176 123 45 678", "Ruf an: [PHONE]"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FINDING5_EXAMPLES)
+def test_review_examples_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", CORPUS_NEGATIVE)
+def test_corpus_negatives_stay_readable(text: str) -> None:
+    assert redact(text) == text
+
+
+# Measured recall per category; the test fails if a change makes any of them worse.
+RECALL_FLOOR = {
+    "name after a cue": 0.96,  # "اسمي هو عمر": عمر is also the word for age
+    "handle / mention": 1.0,
+    "link": 1.0,
+    "spelled e-mail": 1.0,
+    "phone": 1.0,
+    "earlier corpus": 1.0,
+}
+
+
+def _recall(cases: list[tuple[str, tuple[str, ...]]]) -> tuple[float, list[str]]:
+    missed = [text for text, secrets in cases if any(secret in redact(text) for secret in secrets)]
+    return 1 - len(missed) / len(cases), missed
+
+
+def test_recall_on_the_corpus() -> None:
+    categories = dict(CORPUS)
+    categories["earlier corpus"] = [(text, secrets) for text, secrets, _ in POSITIVE]
+    failures = []
+    print()
+    for name, cases in categories.items():
+        recall, missed = _recall(cases)
+        print(f"redaction recall {name}: {recall:.1%} of {len(cases)} texts; missed: {missed}")
+        if recall < RECALL_FLOOR[name]:
+            failures.append((name, recall, missed))
+    negatives_changed = [text for text in CORPUS_NEGATIVE + NEGATIVE if redact(text) != text]
+    print(f"negatives unchanged: {1 - len(negatives_changed) / len(CORPUS_NEGATIVE + NEGATIVE):.1%}")
+    assert not failures, failures
