@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.analytics.service import record_question
@@ -38,19 +38,29 @@ from bot.conversations.models import (
     MessageStatus,
 )
 from bot.conversations.pseudonym import pseudonymize
+from bot.conversations.service import (
+    conversation_texts,
+    delete_tracker_events,
+    erase_conversation,
+    tracker_event_count,
+)
 from bot.db import utcnow
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.language.detect import detect
 from bot.language.languages import normalise_code
 from bot.nlu_fallback import Choice, PivotFallback
-from bot.rasa_client import RasaClient, RasaUnavailable, replies_after_message
+from bot.rasa_client import RasaClient, RasaNotRunning, RasaUnavailable, replies_after_message
 from bot.safety import net
 from bot.safety.detector import Level, Signal
 from bot.safety.detector import check as crisis_check
 from bot.threads import in_thread
+from bot.translation.service import forget_translations
 
 log = logging.getLogger(__name__)
+
+ERASE_ATTEMPTS = 5
+"""How often erasure waits for Rasa, deletes the tracker rows and checks that none are left."""
 
 RECEIVED_GRACE_S = 10.0
 """A stored message not yet claimed after this long was left behind by a process that died."""
@@ -88,6 +98,10 @@ def clean_text(text: str, limit: int) -> str:
     text = _CONTROL.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text[:limit]
+
+
+class ConversationErased(LookupError):
+    """The message's conversation was erased (at the person's request) while it was processed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +151,7 @@ class Assistant:
         self.rasa = rasa
         self.fallback = fallback or PivotFallback(settings=settings, rasa=rasa)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._background: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ storing
 
@@ -257,17 +272,97 @@ class Assistant:
             return bool(getattr(result, "rowcount", 0))
 
     async def process(self, message_id: int, *, recovering: bool = False) -> Outcome:
-        """Process a stored message once; returns its outcome (also when someone else handled it)."""
-        pseudonym = await in_thread(self._pseudonym_of, message_id)
+        """Process a stored message once; returns its outcome (also when someone else handled it).
+
+        Raises :class:`ConversationErased` when the person erased the conversation meanwhile.
+        """
+        try:
+            pseudonym = await in_thread(self._pseudonym_of, message_id)
+        except NoResultFound:
+            raise ConversationErased(message_id) from None
         async with self._lock(pseudonym):
-            if not await in_thread(self._claim, message_id, allow_stale=recovering):
-                return await in_thread(self._stored_outcome, message_id)
             try:
+                if not await in_thread(self._claim, message_id, allow_stale=recovering):
+                    return await in_thread(self._stored_outcome, message_id)
                 return await self._process_claimed(message_id, pseudonym, recovering=recovering)
+            except NoResultFound:
+                # Erased by another process while Rasa answered: Rasa has stored this turn's
+                # events after that erasure, so they go now (unless the person wrote again since).
+                if not await in_thread(self._exists, pseudonym):
+                    await in_thread(delete_tracker_events, self.settings.rasa_tracker_url, pseudonym)
+                raise ConversationErased(message_id) from None
             except Exception:
                 log.exception("processing message failed; it stays deferred for a retry")
                 await in_thread(self._set_status, message_id, MessageStatus.DEFERRED)
                 raise
+
+    # ------------------------------------------------------------------ erasure
+
+    async def erase(self, pseudonym: str) -> bool:
+        """Erase a conversation completely: app rows, Rasa's tracker rows, cached translations.
+
+        Holds the conversation's lock, so a turn of this process that is in flight finishes first
+        and no new one starts; then asks Rasa to wait for any turn still running there (e.g. one
+        this app gave up on after its timeout), deletes, and checks that Rasa's tracker store holds
+        no row of the conversation any more, repeating a few times if one appeared. Returns False
+        when the app database had no such conversation.
+        """
+        async with self._lock(pseudonym):
+            texts = await in_thread(self._texts_of, pseudonym)
+            found = await in_thread(self._erase_rows, pseudonym)
+            clean = await self._purge_tracker(pseudonym)
+            limit = self.settings.max_message_chars
+            forget_translations(texts | {clean_text(t, limit) for t in texts})
+        if not clean:
+            log.error("conversation %s: Rasa's tracker rows could not be verified as erased", pseudonym)
+        return found
+
+    def _texts_of(self, pseudonym: str) -> set[str]:
+        with self.sessions() as session:
+            return conversation_texts(session, pseudonym)
+
+    def _erase_rows(self, pseudonym: str) -> bool:
+        with self.sessions.begin() as session:
+            return erase_conversation(
+                session, pseudonym=pseudonym, tracker_url=self.settings.rasa_tracker_url
+            )
+
+    def _exists(self, pseudonym: str) -> bool:
+        with self.sessions() as session:
+            return (
+                session.scalar(select(Conversation.id).where(Conversation.pseudonym == pseudonym)) is not None
+            )
+
+    async def _purge_tracker(self, pseudonym: str) -> bool:
+        """Wait for Rasa's turn, delete the tracker rows, verify; True when Rasa confirmed that no
+        turn was running and no row is left."""
+        url = self.settings.rasa_tracker_url
+        for _ in range(ERASE_ATTEMPTS):
+            try:
+                await self.rasa.wait_for_turn(sender=pseudonym)
+            except RasaNotRunning:  # no Rasa process, so no turn that could still write
+                await in_thread(delete_tracker_events, url, pseudonym)
+                return await in_thread(tracker_event_count, url, pseudonym) == 0
+            except RasaUnavailable as exc:
+                # Still busy with a turn past our timeout, or failing: delete now and once more later.
+                log.warning("erasure of %s: Rasa did not confirm that its turn ended (%s)", pseudonym, exc)
+                await in_thread(delete_tracker_events, url, pseudonym)
+                task = asyncio.create_task(self._purge_later(pseudonym))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+                return False
+            await in_thread(delete_tracker_events, url, pseudonym)
+            if await in_thread(tracker_event_count, url, pseudonym) == 0:
+                return True
+        return False
+
+    async def _purge_later(self, pseudonym: str) -> None:
+        """Second pass for a turn Rasa may still have been running during the erasure."""
+        await asyncio.sleep(self.settings.rasa_timeout_s * 2)
+        async with self._lock(pseudonym):
+            if await in_thread(self._exists, pseudonym):
+                return  # the person has written again since: that is a new conversation
+            await in_thread(delete_tracker_events, self.settings.rasa_tracker_url, pseudonym)
 
     def _pseudonym_of(self, message_id: int) -> str:
         with self.sessions() as session:
@@ -500,6 +595,8 @@ class Assistant:
         for message_id, created_at in rows:
             try:
                 outcome = await self.process(message_id, recovering=True)
+            except ConversationErased:
+                continue
             except Exception:
                 log.exception("retry of message %s failed", message_id)
                 continue

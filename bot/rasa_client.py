@@ -11,6 +11,10 @@ class RasaUnavailable(Exception):
     """Rasa did not answer (down, restarting, loading its model, or an error)."""
 
 
+class RasaNotRunning(RasaUnavailable):
+    """Nothing accepts connections at Rasa's address: no turn can be running there."""
+
+
 class RasaClient:
     """A thin async client; one per process, shared by all conversations."""
 
@@ -29,6 +33,8 @@ class RasaClient:
         """One request; any transport error or non-200 answer becomes :class:`RasaUnavailable`."""
         try:
             response = await self._http.request(method, path, **kwargs)
+        except httpx.ConnectError as exc:
+            raise RasaNotRunning(f"{type(exc).__name__}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
@@ -67,6 +73,22 @@ class RasaClient:
             api="tracker API",
             params={"token": self._token},
             json=events,
+        )
+
+    async def wait_for_turn(self, *, sender: str) -> None:
+        """Return once no turn of ``sender`` is running inside Rasa, without storing anything.
+
+        Rasa processes a message under its per-conversation lock and writes the tracker's events
+        at the end of the turn. Replacing the tracker's events with an empty list takes the same
+        lock and stores nothing (Rasa's SQL store only appends events it does not hold yet), so
+        when this call returns every earlier turn has finished writing.
+        """
+        await self._call(
+            "PUT",
+            f"/conversations/{sender}/tracker/events",
+            api="tracker API",
+            params={"token": self._token},
+            json=[],
         )
 
     async def healthy(self) -> bool:

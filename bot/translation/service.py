@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -113,6 +114,17 @@ class TranslationService:
             self._cache.clear()
             self.stats = CacheStats()
 
+    def forget(self, texts: Collection[str]) -> int:
+        """Drop every cached translation of or into one of ``texts`` (a person's erased messages);
+        returns how many entries went."""
+        if not texts:
+            return 0
+        with self._lock:
+            gone = [key for key, hit in self._cache.items() if key[3] in texts or hit.text in texts]
+            for key in gone:
+                del self._cache[key]
+        return len(gone)
+
 
 def make_backend(settings: Settings) -> Translator:
     """The backend ``LOTSE_TRANSLATION_BACKEND`` names."""
@@ -129,6 +141,13 @@ def make_backend(settings: Settings) -> Translator:
 
 _services: dict[tuple[str, str, str, str], TranslationService] = {}
 _services_lock = threading.Lock()
+
+
+def forget_translations(texts: Collection[str]) -> int:
+    """Drop cached translations of ``texts`` from every translation service of this process."""
+    with _services_lock:
+        services = list(_services.values())
+    return sum(service.forget(texts) for service in services)
 
 
 def get_translation_service(settings: Settings | None = None) -> TranslationService:

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -16,9 +16,8 @@ from sqlalchemy import select
 from bot.content.render import machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message
 from bot.conversations.pseudonym import pseudonymize
-from bot.conversations.service import erase_conversation
 from bot.language.languages import LANGUAGES
-from bot.pipeline import Incoming
+from bot.pipeline import ConversationErased, Incoming
 from bot.web.dependencies import MAX_ID, AssistantDep, SessionDep, SettingsDep
 from bot.web.errors import errors
 
@@ -100,18 +99,21 @@ def create_session(
     return SessionOut(session=token, conversation=pseudonym)
 
 
-@router.post("/api/chat/messages", responses=errors(400))
+@router.post("/api/chat/messages", responses=errors(400, 410))
 async def post_message(body: MessageIn, assistant: AssistantDep) -> MessageOut:
     """Store, process and answer one message."""
-    outcome = await assistant.handle(
-        Incoming(
-            channel=CHANNEL,
-            user_id=body.session,
-            text=body.text,
-            external_id=body.client_id,
-            language_hint=body.language_hint,
+    try:
+        outcome = await assistant.handle(
+            Incoming(
+                channel=CHANNEL,
+                user_id=body.session,
+                text=body.text,
+                external_id=body.client_id,
+                language_hint=body.language_hint,
+            )
         )
-    )
+    except ConversationErased:
+        raise HTTPException(410, "the conversation was deleted while this message was sent") from None
     return MessageOut(
         conversation=outcome.conversation,
         message_id=outcome.message_id,
@@ -128,12 +130,11 @@ class ErasedOut(BaseModel):
 
 
 @router.delete("/api/chat/sessions/{session}")
-def delete_session(session: str, db: SessionDep, settings: SettingsDep) -> ErasedOut:
-    """Erase everything Lotse stored about this conversation (messages, handovers, Rasa tracker)."""
+async def delete_session(session: str, assistant: AssistantDep, settings: SettingsDep) -> ErasedOut:
+    """Erase everything Lotse stored about this conversation (messages, handovers, Rasa tracker,
+    cached translations); a message being answered right now is finished first, then erased too."""
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
-    return ErasedOut(
-        erased=erase_conversation(db, pseudonym=pseudonym, tracker_url=settings.rasa_tracker_url)
-    )
+    return ErasedOut(erased=await assistant.erase(pseudonym))
 
 
 @router.get("/api/chat/messages")

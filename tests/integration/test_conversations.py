@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
+
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from bot.analytics.models import QuestionLog
 from bot.content.service import load_catalog
 from bot.conversations.models import Conversation, Direction, Message
+from bot.db import make_engine
 from bot.handover.models import Handover, HandoverReason, Urgency
 from bot.stack import Stack
 from tests.integration.conftest import Person, conversation_of, rasa_tracker
@@ -180,3 +185,76 @@ def test_a_person_can_erase_their_conversation(stack: Stack, stack_db: Engine, p
         assert db.scalars(select(Handover).where(Handover.conversation_id == conv_id)).all() == []
     assert [e for e in rasa_tracker(stack, person.conversation)["events"] if e.get("event") == "user"] == []
     assert person.later() == []
+
+
+def _tracker_rows(stack: Stack, sender: str) -> int:
+    """Rows of ``sender`` in Rasa's SQL tracker store (the table Rasa re-inserts into)."""
+    engine = make_engine(stack.env["LOTSE_RASA_TRACKER_URL"])
+    try:
+        with engine.connect() as conn:
+            if not engine.dialect.has_table(conn, "events"):
+                return 0
+            count = conn.execute(
+                text("SELECT COUNT(*) FROM events WHERE sender_id = :s"), {"s": sender}
+            ).scalar_one()
+            return int(count)
+    finally:
+        engine.dispose()
+
+
+def test_erasure_while_a_turn_is_in_flight_leaves_nothing(stack: Stack, stack_db: Engine) -> None:
+    """Finding 4: /delete while Rasa is answering must not let Rasa re-insert the events."""
+    rounds = 20
+    for i in range(rounds):
+        person = Person(stack)
+        try:
+            said: dict[str, httpx.Response] = {}
+
+            def say(person: Person = person, said: dict[str, httpx.Response] = said, i: int = i) -> None:
+                said["r"] = person.http.post(
+                    "/api/chat/messages",
+                    json={
+                        "session": person.session,
+                        "text": f"Ich heiße Samira Nouri, wie lange dauert der Familiennachzug? ({i})",
+                        "client_id": str(uuid.uuid4()),
+                    },
+                )
+
+            sender = threading.Thread(target=say)
+            sender.start()
+            # Delete as soon as the message is stored, i.e. while its turn is (most likely) in flight.
+            deadline = time.monotonic() + 60
+            conv_id = None
+            while conv_id is None and time.monotonic() < deadline and sender.is_alive():
+                with Session(stack_db) as db:
+                    conv_id = db.scalar(
+                        select(Message.conversation_id)
+                        .join(Conversation)
+                        .where(Conversation.pseudonym == person.conversation)
+                    )
+                time.sleep(0.005)
+            deleted = person.http.delete(f"/api/chat/sessions/{person.session}")
+            sender.join(120)
+            assert not sender.is_alive()
+            assert deleted.status_code == 200, deleted.text
+
+            with Session(stack_db) as db:
+                assert (
+                    db.scalars(
+                        select(Conversation).where(Conversation.pseudonym == person.conversation)
+                    ).all()
+                    == []
+                )
+                assert db.scalars(select(Message).where(Message.text.contains("Samira"))).all() == []
+                if conv_id is not None:
+                    assert db.scalars(select(Message).where(Message.conversation_id == conv_id)).all() == []
+                    assert db.scalars(select(Handover).where(Handover.conversation_id == conv_id)).all() == []
+                logged = db.scalars(select(QuestionLog.text_redacted)).all()
+                assert not [t for t in logged if "Samira" in t or "Nouri" in t]
+            assert _tracker_rows(stack, person.conversation) == 0, f"round {i}: tracker rows remain"
+            events = rasa_tracker(stack, person.conversation)["events"]
+            assert [e for e in events if e.get("event") in ("user", "bot")] == [], f"round {i}"
+            # the message either was answered before the erasure or was refused because of it
+            assert said["r"].status_code in (200, 410), said["r"].text
+        finally:
+            person.http.close()

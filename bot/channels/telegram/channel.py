@@ -47,7 +47,7 @@ from bot.content.render import Reply, render, with_machine_translation_note
 from bot.conversations.models import MessageStatus
 from bot.conversations.pseudonym import pseudonymize
 from bot.language.languages import LANGUAGES, normalise_code
-from bot.pipeline import Assistant, Incoming
+from bot.pipeline import Assistant, ConversationErased, Incoming
 from bot.threads import in_thread
 
 from . import store
@@ -345,6 +345,9 @@ class TelegramChannel:
         try:
             async with self.typing(chat.id):
                 outcome = await self.assistant.handle(incoming)
+        except ConversationErased:
+            log.info("telegram message dropped: its conversation was erased meanwhile")
+            return
         finally:  # also a failed processing may have stored a reply ("temporarily unavailable")
             await self.deliver(self.pseudonym(chat.id))
         log.info("telegram message of %s: %s", outcome.conversation, outcome.status.value)
@@ -482,7 +485,7 @@ class TelegramChannel:
         language = language_of(context, self.settings)
         pseudonym = self.pseudonym(chat.id)
         if query.data == DELETE_CONFIRM:
-            await in_thread(store.erase, self.assistant.sessions, self.settings.rasa_tracker_url, pseudonym)
+            await self.assistant.erase(pseudonym)
             if context.chat_data is not None:
                 context.chat_data.clear()
             log.info("conversation %s deleted on request", pseudonym)

@@ -108,6 +108,9 @@ class FakeRasa:
     async def events(self, *, sender: str) -> list[dict[str, Any]]:
         return []
 
+    async def wait_for_turn(self, *, sender: str) -> None:
+        return None
+
     async def healthy(self) -> bool:
         return True
 
