@@ -136,10 +136,14 @@ _TLDS = (
     r"(?:com|de|org|net|info|eu|io|me|ru|ua|by|tr|fr|be|ch|at|nl|uk|ir|af|iq|sy|lb|jo|eg|ma|dz|tn"
     r"|sa|ae|pk|in|er|et|so|ng|gov|edu|co|app|biz|online|site|ly|gl|gg|to|tv|cc|ws)"
 )
+# A bare domain without a path only with a top-level domain that is not also a short word
+# ("seit 2 Jahren.In Erfurt", "Termin.So" are typos, not links).
+_BARE_TLDS = r"(?:com|de|org|net|info|eu|io|ru|ua|tr|fr|gov|edu|app|online|site|biz)"
+_DOMAIN = r"(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
 _URL: Final = re.compile(
     r"(?i:(?<![\w@.-])(?:(?:https?|ftp)://|www\.|(?:t|wa)\.me/)[^\s<>\"'«»„“”]+"
-    r"|(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+" + _TLDS + r"(?![\w-])"
-    r"(?:[/?#][^\s<>\"'«»„“”]*)?)"
+    r"|" + _DOMAIN + _TLDS + r"(?![\w-])[/?#][^\s<>\"'«»„“”]*"
+    r"|" + _DOMAIN + _BARE_TLDS + r"(?![\w-]))"
 )
 _URL_TRAIL = ".,;:!?)]}'\""
 # @handles and Telegram mentions (5-32 characters); also "Instagram: ahmad_k99".
@@ -593,7 +597,9 @@ _SELF_NOT_NAMES = """
     staatsangehöriger staatsangehörige kunde kundin betreuer betreuerin sozialarbeiter
     sozialarbeiterin berater beraterin dolmetscher dolmetscherin praktikant praktikantin
     minderjährig minderjährige volljährig anfänger anfängerin eu-bürger eu-bürgerin
-    schwanger alleinerziehend alleinerziehende verheiratet ledig geschieden neu
+    schwanger alleinerziehend alleinerziehende verheiratet ledig geschieden neu opfer zeuge
+    zeugin mitglied anfang mitte ende montag dienstag mittwoch donnerstag freitag samstag sonntag
+    januar februar märz april mai juni juli august september oktober november dezember
     syrien syrienne afghane irakien irakienne iranien iranienne kurde turc turque ukrainien
     ukrainienne russe allemand allemande érythréen érythréenne somalien somalienne guinéen
     guinéenne malien malienne ivoirien ivoirienne sénégalais sénégalaise camerounais

@@ -292,6 +292,10 @@ CORPUS_NEGATIVE: list[str] = [
     "I look at the point of the letter",
     "Was steht in § 25 Abs. 5 AufenthG?",
     "My e-mail is wrong in the system",
+    "Ich warte seit 2 Jahren.In Erfurt gibt es keinen Termin",
+    "Danke für den Termin.So geht das?",
+    "Ich bin Anfang 30 und suche Arbeit",
+    "Ich bin Montag beim Amt gewesen",
 ]
 
 FINDING5_EXAMPLES = [
