@@ -65,7 +65,12 @@ class Settings(BaseSettings):
     )
 
     default_language: str = "de"
-    max_message_chars: int = Field(default=2000, description="Longer messages are cut before NLU.")
+    max_message_chars: int = Field(
+        default=4096,
+        ge=1,
+        description="Longest message a person can send (Telegram's limit); the web chat refuses longer ones "
+        "with an answer saying so, and anything longer from another channel is cut before NLU.",
+    )
     retry_interval_s: float = Field(default=5.0, description="How often unanswered messages are retried.")
     unavailable_handover_s: float = Field(
         default=900.0, description="After this long without Rasa a waiting message is handed to a person."

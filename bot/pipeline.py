@@ -137,6 +137,8 @@ class Assistant:
         self.rasa = rasa
         self.fallback = fallback or PivotFallback(settings=settings, rasa=rasa)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.answered = asyncio.Event()
+        """Set after a message was processed: wakes the background translation (bot/web/app.py)."""
 
     # ------------------------------------------------------------------ storing
 
@@ -263,7 +265,9 @@ class Assistant:
             if not await in_thread(self._claim, message_id, allow_stale=recovering):
                 return await in_thread(self._stored_outcome, message_id)
             try:
-                return await self._process_claimed(message_id, pseudonym, recovering=recovering)
+                outcome = await self._process_claimed(message_id, pseudonym, recovering=recovering)
+                self.answered.set()
+                return outcome
             except Exception:
                 log.exception("processing message failed; it stays deferred for a retry")
                 await in_thread(self._set_status, message_id, MessageStatus.DEFERRED)
