@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.office_hours import OfficeHours, OfficeHoursError, parse_office_hours, timezone
+from bot.office_hours import OfficeHours, OfficeHoursError, parse_holidays, parse_office_hours, timezone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +65,12 @@ class Settings(BaseSettings):
     )
 
     default_language: str = "de"
-    max_message_chars: int = Field(default=2000, description="Longer messages are cut before NLU.")
+    max_message_chars: int = Field(
+        default=4096,
+        ge=1,
+        description="Longest message a person can send (Telegram's limit); the web chat refuses longer ones "
+        "with an answer saying so, and anything longer from another channel is cut before NLU.",
+    )
     retry_interval_s: float = Field(default=5.0, description="How often unanswered messages are retried.")
     unavailable_handover_s: float = Field(
         default=900.0, description="After this long without Rasa a waiting message is handed to a person."
@@ -94,6 +99,11 @@ class Settings(BaseSettings):
         description="When caseworkers answer, e.g. 'mon-thu 08:00-16:00; fri 08:00-12:00' (local time).",
     )
     office_timezone: str = Field(default="Europe/Berlin", description="IANA time zone of the office hours.")
+    office_holidays: str = Field(
+        default="DE-TH",
+        description="Public holidays on which the office is closed: ISO country and optional subdivision "
+        "(DE-TH: Germany and Thuringia), 'none' for no holidays.",
+    )
 
     translation_backend: Literal["argos", "libretranslate", "none"] = Field(
         default="argos", description="Machine translation engine (offline; 'none' switches it off)."
@@ -143,18 +153,27 @@ class Settings(BaseSettings):
             raise ValueError(f"LOTSE_OFFICE_TIMEZONE: {exc}") from None
         return value
 
+    @field_validator("office_holidays")
+    @classmethod
+    def _known_holidays(cls, value: str) -> str:
+        try:
+            parse_holidays(value)
+        except OfficeHoursError as exc:
+            raise ValueError(f"LOTSE_OFFICE_HOLIDAYS: {exc}") from None
+        return value
+
     @model_validator(mode="after")
     def _office_hours(self) -> Settings:
         try:
-            parse_office_hours(self.office_hours, self.office_timezone)
+            parse_office_hours(self.office_hours, self.office_timezone, self.office_holidays)
         except OfficeHoursError as exc:
             raise ValueError(f"LOTSE_OFFICE_HOURS={self.office_hours!r}: {exc}") from None
         return self
 
     @property
     def office(self) -> OfficeHours:
-        """The parsed office hours (validated at start-up)."""
-        return parse_office_hours(self.office_hours, self.office_timezone)
+        """The parsed office hours with the public holidays (validated at start-up)."""
+        return parse_office_hours(self.office_hours, self.office_timezone, self.office_holidays)
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:

@@ -8,6 +8,10 @@ midnight). Examples::
     mon-fri 08:00-16:00
     mon-thu 08:00-12:00 13:00-16:00; fri 08:00-12:00
 
+The office is closed on the public holidays of ``LOTSE_OFFICE_HOLIDAYS`` (default ``DE-TH``: Germany
+and Thuringia, e.g. 3 October and Weltkindertag on 20 September), taken from the maintained
+``holidays`` library, so Lotse never says "open today until 16:00" on a holiday.
+
 Everything here is pure: the caller passes the current time, so tests use fixed datetimes.
 """
 
@@ -17,10 +21,15 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holiday_calendars
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_SEARCH_DAYS = 31
+"""Days searched for the next opening: a week plus a run of holidays (Christmas, Easter)."""
 
 
 class OfficeHoursError(ValueError):
@@ -34,6 +43,8 @@ class OfficeHours:
     periods: tuple[tuple[tuple[time, time], ...], ...]
     zone: ZoneInfo
     spec: str
+    holidays: tuple[str, str | None] | None = None
+    """(ISO country, subdivision or None) whose public holidays close the office; None: no holidays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +90,47 @@ def timezone(name: str) -> ZoneInfo:
         raise OfficeHoursError(f"unknown time zone {name!r} (an IANA name such as Europe/Berlin)") from None
 
 
-def parse_office_hours(spec: str, zone: str = "Europe/Berlin") -> OfficeHours:
-    """Parse the setting (see the module docstring); raise :class:`OfficeHoursError` with the reason."""
+def parse_holidays(text: str) -> tuple[str, str | None] | None:
+    """``DE-TH`` -> ("DE", "TH"), ``DE`` -> ("DE", None), ``""``/``none`` -> None; unknown: an error."""
+    text = text.strip()
+    if text.lower() in ("", "none"):
+        return None
+    country, _, subdiv = text.partition("-")
+    region = (country.strip().upper(), subdiv.strip().upper() or None)
+    problem = _region_problem(*region)
+    if problem is not None:
+        raise OfficeHoursError(f"unknown public holiday region {text!r} ({problem}); e.g. DE-TH, or none")
+    return region
+
+
+@lru_cache(maxsize=16)
+def _region_problem(country: str, subdiv: str | None) -> str | None:
+    try:
+        holiday_calendars.country_holidays(country, subdiv=subdiv)
+    except NotImplementedError as exc:
+        return str(exc)
+    return None
+
+
+@lru_cache(maxsize=64)
+def _holidays_of_year(country: str, subdiv: str | None, year: int) -> dict[date, str]:
+    calendar = holiday_calendars.country_holidays(country, subdiv=subdiv, years=year, language="de")
+    return {day: str(name) for day, name in calendar.items()}
+
+
+def holiday(hours: OfficeHours, day: date) -> str | None:
+    """The name (German) of the public holiday on ``day`` that closes the office, or None."""
+    if hours.holidays is None:
+        return None
+    country, subdiv = hours.holidays
+    return _holidays_of_year(country, subdiv, day.year).get(day)
+
+
+def parse_office_hours(spec: str, zone: str = "Europe/Berlin", holidays: str = "DE-TH") -> OfficeHours:
+    """Parse the setting (see the module docstring); raise :class:`OfficeHoursError` with the reason.
+
+    ``holidays`` is the public holiday region (``LOTSE_OFFICE_HOLIDAYS``): ``DE-TH``, ``DE`` or ``none``.
+    """
     per_day: list[list[tuple[time, time]]] = [[] for _ in DAYS]
     groups = [g.strip() for g in spec.lower().split(";") if g.strip()]
     if not groups:
@@ -96,7 +146,9 @@ def parse_office_hours(spec: str, zone: str = "Europe/Berlin") -> OfficeHours:
         for (_, end), (start, _) in itertools.pairwise(periods):
             if start < end:
                 raise OfficeHoursError(f"overlapping time ranges on {DAYS[day]}")
-    return OfficeHours(tuple(tuple(p) for p in per_day), timezone(zone), spec.strip())
+    return OfficeHours(
+        tuple(tuple(p) for p in per_day), timezone(zone), spec.strip(), parse_holidays(holidays)
+    )
 
 
 def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -108,13 +160,18 @@ def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 
 def office_status(hours: OfficeHours, now: datetime) -> OfficeStatus:
-    """Is the office open at ``now`` (timezone-aware), until when, and when does it open next?"""
+    """Is the office open at ``now`` (timezone-aware), until when, and when does it open next?
+
+    Public holidays (``hours.holidays``) have no opening periods.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     local = now.astimezone(hours.zone)
     closes_at: datetime | None = None
-    for offset in range(8):
+    for offset in range(_SEARCH_DAYS):
         day = local.date() + timedelta(days=offset)
+        if holiday(hours, day) is not None:
+            continue
         for start, end in hours.periods[day.weekday()]:
             opens, closes = _local(day, start, hours.zone), _local(day, end, hours.zone)
             if opens <= local < closes:

@@ -152,6 +152,8 @@ class Assistant:
         self.fallback = fallback or PivotFallback(settings=settings, rasa=rasa)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[None]] = set()
+        self.answered = asyncio.Event()
+        """Set after a message was processed: wakes the background translation (bot/web/app.py)."""
 
     # ------------------------------------------------------------------ storing
 
@@ -284,7 +286,9 @@ class Assistant:
             try:
                 if not await in_thread(self._claim, message_id, allow_stale=recovering):
                     return await in_thread(self._stored_outcome, message_id)
-                return await self._process_claimed(message_id, pseudonym, recovering=recovering)
+                outcome = await self._process_claimed(message_id, pseudonym, recovering=recovering)
+                self.answered.set()
+                return outcome
             except NoResultFound:
                 # Erased by another process while Rasa answered: Rasa has stored this turn's
                 # events after that erasure, so they go now (unless the person wrote again since).

@@ -39,12 +39,7 @@ from bot.handover.models import Handover
 from bot.office_hours import office_status
 from bot.pipeline import outgoing_message
 from bot.rasa_client import RasaUnavailable
-from bot.translation.service import (
-    TranslationService,
-    get_translation_service,
-    translate_for_caseworker,
-    translate_for_person,
-)
+from bot.translation.service import get_translation_service, translate_for_person
 from bot.web.dependencies import IdPath, SessionDep, SettingsDep
 from bot.web.errors import LOGIN_REQUIRED, errors
 
@@ -141,7 +136,7 @@ def _detail(session: Session, h: Handover, settings: Settings) -> CaseDetail:
         if h.language != "de"
         else True,
         needs_interpreter=bool(h.facts.get("needs_interpreter")),
-        messages=[_case_message(m, translator) for m in messages],
+        messages=[_case_message(m) for m in messages],
         notes=[NoteOut(id=n.id, staff_user_id=n.staff_user_id, text=n.text, at=n.at) for n in notes],
     )
 
@@ -158,12 +153,15 @@ def _office(settings: Settings) -> OfficeOut:
     )
 
 
-def _case_message(m: Message, translator: TranslationService) -> CaseMessage:
+def _case_message(m: Message) -> CaseMessage:
+    """A message as the case page shows it; a person's words with their stored German translation
+    (made once in the background by bot.translation.backlog, never while the page is opened)."""
     payload = m.payload or {}
     german = engine = None
+    pending = False
     if m.direction == Direction.IN and m.language and m.language != "de" and m.text.strip():
-        both = translate_for_caseworker(m.text, m.language, service=translator)
-        german, engine = both.german, both.engine
+        german, engine = m.german_text, m.german_engine
+        pending = m.german_at is None and not m.text.startswith("/")
     return CaseMessage(
         id=m.id,
         direction=m.direction.value,
@@ -177,6 +175,7 @@ def _case_message(m: Message, translator: TranslationService) -> CaseMessage:
         original=payload.get("original"),
         canned_key=payload.get("canned_key"),
         non_text=payload.get("non_text"),
+        translation_pending=pending,
     )
 
 
@@ -207,11 +206,12 @@ def preview_translation(
     case_id: IdPath, body: TextIn, session: SessionDep, settings: SettingsDep
 ) -> TranslationPreview:
     """The machine translation a reply would get, so that the caseworker can edit it first."""
-    h = _get(session, case_id)
-    both = translate_for_person(body.text, h.language, service=get_translation_service(settings))
+    language = _get(session, case_id).language
+    session.commit()  # no transaction (on SQLite: the write lock) is held while translating
+    both = translate_for_person(body.text, language, service=get_translation_service(settings))
     return TranslationPreview(
         text=body.text,
-        language=h.language,
+        language=language,
         translation=both.translation,
         engine=both.engine,
         unavailable_reason=both.unavailable_reason,
@@ -248,7 +248,9 @@ def reply_case(
     translated = None
     curated = canned is not None and canned.text is not None
     if body.translate and not curated and not body.translated_text and h.language != "de":
-        translated = translate_for_person(text, h.language, service=get_translation_service(settings))
+        language = h.language
+        session.commit()  # read, commit, translate (no transaction held), then write
+        translated = translate_for_person(text, language, service=get_translation_service(settings))
     try:
         msg = service.reply(
             session,
@@ -265,7 +267,7 @@ def reply_case(
     if canned is not None:
         detail["canned_key"] = canned.key
     audit(session, user=user, action="reply", handover_id=case_id, detail=detail)
-    return _case_message(msg, get_translation_service(settings))
+    return _case_message(msg)
 
 
 @router.post(

@@ -42,6 +42,9 @@ class CaseMessage(BaseModel):
     non_text: str | None = Field(
         default=None, description="The person sent something unreadable here (voice, photo, document)."
     )
+    translation_pending: bool = Field(
+        default=False, description="The German translation is still being made in the background."
+    )
 
 
 class NoteOut(BaseModel):

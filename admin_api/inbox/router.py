@@ -61,6 +61,24 @@ def _marks(request: Request) -> tuple[int, int]:
         return int(cases), int(messages)
 
 
+MAX_EVENT_CASES = 200
+"""More cases than this in one ``message`` event: ``cases`` is null and every case page reloads."""
+
+
+def _cases_with_messages(request: Request, after: int, upto: int) -> list[int] | None:
+    """Ids of the cases whose person wrote the incoming messages ``after < id <= upto``."""
+    with request.app.state.assistant.sessions() as session:
+        ids = session.scalars(
+            select(Handover.id)
+            .join(Message, Message.conversation_id == Handover.conversation_id)
+            .where(Message.direction == Direction.IN, Message.id > after, Message.id <= upto)
+            .distinct()
+            .order_by(Handover.id)
+            .limit(MAX_EVENT_CASES + 1)
+        ).all()
+    return None if len(ids) > MAX_EVENT_CASES else [int(i) for i in ids]
+
+
 def _authenticated(request: Request) -> bool:
     """Check the session cookie or bearer token in a short transaction of its own (a stream must not
     hold a database transaction open for its whole life)."""
@@ -94,6 +112,9 @@ def _resume_marks(last_event_id: str | None) -> tuple[int, int] | None:
 async def stream(request: Request, settings: SettingsDep) -> StreamingResponse:
     """Server-sent events: ``case`` when a new handover arrives, ``message`` when a person writes.
 
+    A ``message`` event names the cases the new messages belong to (``{"id": 12, "cases": [3, 5]}``),
+    so an open case page reloads only for its own case.
+
     The stream ends after ``inbox_stream_s``; the browser's EventSource reconnects by itself, which
     checks the login again (a revoked token or closed session stops receiving events), and sends the
     last event id, so nothing that happened in between is missed.
@@ -114,7 +135,8 @@ async def stream(request: Request, settings: SettingsDep) -> StreamingResponse:
             if case > last_case:
                 yield f"{mark}event: case\ndata: {json.dumps({'id': case})}\n\n"
             if message > last_message:
-                yield f"{mark}event: message\ndata: {json.dumps({'id': message})}\n\n"
+                cases = await anyio.to_thread.run_sync(_cases_with_messages, request, last_message, message)
+                yield f"{mark}event: message\ndata: {json.dumps({'id': message, 'cases': cases})}\n\n"
             if case == last_case and message == last_message:
                 yield ": keep-alive\n\n"
             last_case, last_message = case, message

@@ -112,6 +112,11 @@ class Message(Base):
     content_key: Mapped[str | None] = mapped_column(String(128), default=None)
     topic: Mapped[str | None] = mapped_column(String(32), default=None)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # incoming, not German: the machine translation for caseworkers, made once in the background
+    # (bot.translation.backlog) and read by the case page; german_at is set once it was tried
+    german_text: Mapped[str | None] = mapped_column(Text, default=None)
+    german_engine: Mapped[str | None] = mapped_column(String(64), default=None)
+    german_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

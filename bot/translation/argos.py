@@ -5,8 +5,12 @@ Argos reads its settings when it is imported, so this module imports it lazily, 
 there instead of in the home directory) and ``ARGOS_CHUNK_TYPE=MINISBD`` (sentence splitting with a
 MiniSBD model, never the stanza download). It never downloads anything: it never calls
 ``get_available_packages`` (offline that recurses until RecursionError) and installs packages only
-from files. Installing from the online package index is :func:`install_from_index`, which fetches
-the index itself and fails with a clear message when it cannot be reached.
+from files. A package without its own sentence splitter (no ``minisbd/`` folder) would make MiniSBD
+download a model; Lotse puts its own splitter in Argos's place (:func:`_offline_sentencizer`): the
+package's MiniSBD model, a MiniSBD model already on disk, or else the rules of
+:mod:`bot.translation.sentences` — never a download. Installing from the online package index is
+:func:`install_from_index`, which fetches the index itself and fails with a clear message when it
+cannot be reached.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 import httpx
 
 from bot.translation.base import MissingPairError, TranslationError
+from bot.translation.sentences import split_sentences
 
 DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
 
@@ -76,6 +81,9 @@ def _argos(packages_dir: Path) -> tuple[ModuleType, ModuleType, ModuleType]:
             else:
                 os.environ[name] = value
 
+    if not getattr(translate.MiniSBDSentencizer, "offline", False):
+        # PackageTranslation looks the class up in its module each time it builds a translation
+        translate.MiniSBDSentencizer = _offline_sentencizer(sbd)
     if _active_dir != packages_dir:
         settings.package_data_dir = packages_dir
         settings.package_dirs = [packages_dir]
@@ -85,6 +93,42 @@ def _argos(packages_dir: Path) -> tuple[ModuleType, ModuleType, ModuleType]:
         _active_dir = packages_dir
         _forget_loaded(translate)
     return package, settings, translate
+
+
+def _offline_sentencizer(sbd: ModuleType) -> type:
+    """Argos's MiniSBD sentence splitter, made unable to download: it uses the package's own model
+    (``minisbd/*.onnx``) or a MiniSBD model already in the cache directory, and otherwise splits by
+    the rules of :func:`bot.translation.sentences.split_sentences` for the package's language."""
+    base: type = sbd.MiniSBDSentencizer
+    models: Any = sbd.minisbd_models
+
+    class OfflineSentencizer(base):  # type: ignore[misc]
+        offline = True
+
+        def __init__(self, pkg: Any) -> None:
+            self.pkg = pkg
+            self.detector = None
+            self.lang: str | None = None  # a model file, never a name MiniSBD would download
+            own = sorted((Path(pkg.package_path) / "minisbd").glob("*.onnx"))
+            if own:
+                self.lang = str(own[0])
+            else:
+                code = base.LANGUAGE_CODE_MAPPING.get(pkg.from_code, pkg.from_code)  # type: ignore[attr-defined]
+                filename = getattr(models, "MODELS", {}).get(code)
+                cached = Path(models.cache_dir) / Path(str(filename)).name if filename else None
+                if cached is not None and cached.is_file():
+                    self.lang = str(cached)
+
+        def split_sentences(self, text: str) -> list[str]:
+            if self.lang is None:
+                return split_sentences(text, str(self.pkg.from_code))
+            result: list[str] = super().split_sentences(text)
+            return result
+
+        def __str__(self) -> str:
+            return "MiniSBDSentencizer (offline)" if self.lang else "Lotse rule-based sentence splitter"
+
+    return OfflineSentencizer
 
 
 def _forget_loaded(translate: ModuleType) -> None:

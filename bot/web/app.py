@@ -21,6 +21,8 @@ from bot.pipeline import Assistant
 from bot.rasa_client import RasaClient
 from bot.safety.detector import get_detector
 from bot.threads import in_thread
+from bot.translation import backlog
+from bot.translation.service import get_translation_service
 from bot.web import chat, internal, nlg
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,25 @@ async def _retry_loop(assistant: Assistant, interval_s: float) -> None:
         await asyncio.sleep(interval_s)
 
 
+async def _translation_loop(assistant: Assistant, interval_s: float) -> None:
+    """Translate incoming messages of cases into German once and store it (bot.translation.backlog).
+
+    Runs beside the answers, never in a person's request; what a restart left over is picked up.
+    """
+    service = get_translation_service(assistant.settings)
+    while True:
+        done = 0
+        try:
+            done = await in_thread(backlog.translate_pending, assistant.sessions, service)
+        except Exception:
+            log.exception("translation loop failed; trying again")
+        if done < backlog.BATCH:  # a full batch: more may be waiting, go on at once
+            # until the next answer (a message of a case may be waiting), at the latest interval_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(assistant.answered.wait(), interval_s)
+            assistant.answered.clear()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until the lifespan starts."""
     settings = settings or get_settings()
@@ -53,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the crisis lexicons are indexed once, before the first message needs them (about 1 s)
         await in_thread(get_detector)
         retry = asyncio.create_task(_retry_loop(assistant, settings.retry_interval_s))
+        loops = [retry]
+        if settings.translation_backend != "none":
+            loops.append(asyncio.create_task(_translation_loop(assistant, settings.retry_interval_s)))
         telegram = TelegramChannel(settings, assistant) if settings.telegram_token else None
         app.state.telegram = telegram
         if telegram is not None:
@@ -62,9 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if telegram is not None:
                 await telegram.stop()
-            retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retry
+            for task in loops:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await rasa.aclose()
 
     app = FastAPI(title="Lotse", version="0.1.0", lifespan=lifespan)

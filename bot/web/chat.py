@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -80,10 +80,14 @@ def _reply_out(row_id: int, payload: dict[str, Any]) -> ReplyOut:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def page(request: Request, db: SessionDep) -> HTMLResponse:
+def page(request: Request, db: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """The web chat page."""
     notes = {code: machine_translation_note(db, code) for code in LANGUAGES}
-    return templates.TemplateResponse(request, "chat.html", {"languages": LANGUAGES, "mt_notes": notes})
+    return templates.TemplateResponse(
+        request,
+        "chat.html",
+        {"languages": LANGUAGES, "mt_notes": notes, "max_chars": settings.max_message_chars},
+    )
 
 
 @router.post("/api/chat/sessions", responses=errors(400))
@@ -99,9 +103,20 @@ def create_session(
     return SessionOut(session=token, conversation=pseudonym)
 
 
-@router.post("/api/chat/messages", responses=errors(400, 410))
-async def post_message(body: MessageIn, assistant: AssistantDep) -> MessageOut:
-    """Store, process and answer one message."""
+def too_long(limit: int) -> str:
+    """The answer to a message over the limit (German and English, like the page's own texts)."""
+    return (
+        f"Ihre Nachricht ist zu lang (höchstens {limit} Zeichen). Bitte kürzen Sie sie oder senden Sie "
+        f"sie in mehreren Teilen. / Your message is too long (at most {limit} characters). Please "
+        "shorten it or send it in several parts."
+    )
+
+
+@router.post("/api/chat/messages", responses=errors(400, 410, 413))
+async def post_message(body: MessageIn, assistant: AssistantDep, settings: SettingsDep) -> MessageOut:
+    """Store, process and answer one message (at most ``LOTSE_MAX_MESSAGE_CHARS`` characters)."""
+    if len(body.text) > settings.max_message_chars:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, too_long(settings.max_message_chars))
     try:
         outcome = await assistant.handle(
             Incoming(

@@ -25,10 +25,16 @@ def get_assistant(request: Request) -> Assistant:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session per request, committed when the handler returns without error."""
+    """A session per request, committed when the handler returns without error (rolled back otherwise).
+
+    A handler may ``commit()`` early to end its transaction before slow work (translation, password
+    hashing): on SQLite every transaction holds the write lock (``BEGIN IMMEDIATE``). Later database
+    work starts a new transaction, committed at the end.
+    """
     assistant: Assistant = request.app.state.assistant
-    with assistant.sessions.begin() as session:
+    with assistant.sessions() as session:
         yield session
+        session.commit()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

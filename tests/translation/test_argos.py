@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import zipfile
@@ -15,6 +16,7 @@ from bot.config import PROJECT_ROOT
 from bot.translation.argos import ArgosTranslator, read_package_metadata
 from bot.translation.base import MissingPairError, TranslationError, Translator
 from bot.translation.service import TranslationService
+from tests.translation.tiny_argos import build_package
 
 Lotse = Callable[..., subprocess.CompletedProcess[str]]
 TEXT = "I need help with my residence permit. Thank you very much!"
@@ -136,3 +138,50 @@ def test_concurrent_translations(installed: Callable[..., TranslationService]) -
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(lambda t: service.translate(t, source="ar", target="de").text, texts))
     assert results == texts
+
+
+# ---------------------------------------------------------------------- packages without a splitter
+
+
+def _without_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every attempt to reach the network fails at once (as on the authority's offline machines)."""
+
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError("networking is disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def test_a_package_without_a_sentence_splitter_translates_offline(
+    tmp_path: Path, packages_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = ArgosTranslator(packages_dir)
+    for source, target in (("ar", "en"), ("en", "de")):
+        archive = build_package(
+            tmp_path / "pkgs", source, target, work=tmp_path / f"b-{source}", splitter=False
+        )
+        with zipfile.ZipFile(archive) as zf:
+            assert not any("/minisbd/" in name for name in zf.namelist())
+        backend.install_file(archive)
+    _without_network(monkeypatch)
+    arabic = "مرحبا. كيف حالك؟ أحتاج مساعدة!"
+    assert backend.translate(arabic, source="ar", target="en") == arabic  # the copying model
+    service = TranslationService(backend, cache_size=0)
+    assert service.translate(TEXT, source="en", target="de").text == TEXT
+    assert service.translate(arabic, source="ar", target="de").text == arabic  # via English
+
+
+def test_cli_translates_with_a_package_without_a_splitter_offline(
+    lotse: Lotse, tmp_path: Path, closed_port: int
+) -> None:
+    archive = build_package(tmp_path / "pkgs", "en", "de", work=tmp_path / "b", splitter=False)
+    assert lotse("translate", "install", "--file", str(archive)).returncode == 0
+    offline = {
+        name: f"http://127.0.0.1:{closed_port}"
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
+    }
+    out = lotse("translate", "text", "--source", "en", "--target", "de", TEXT, env=offline)
+    assert out.returncode == 0, out.stderr
+    assert TEXT in out.stdout

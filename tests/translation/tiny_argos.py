@@ -221,8 +221,12 @@ def build_package(
     work: Path | None = None,
     glossary: Mapping[str, str] | None = None,
     sentences: Sequence[str] = (),
+    splitter: bool = True,
 ) -> Path:
     """Write ``translate-<from>_<to>.argosmodel`` into ``out_dir`` and return its path.
+
+    ``splitter=False`` leaves out the ``minisbd/`` sentence splitter, as some real packages do
+    (Argos then asks MiniSBD for a model, which downloads one).
 
     Without a glossary the model copies its input. With one it is a word-for-word translator: each
     glossary word (a whole word of the source, as SentencePiece splits it) comes out as its
@@ -242,7 +246,8 @@ def build_package(
     index = {piece: i for i, piece in enumerate(pieces)}
     mapping = {index[_piece(k)]: index[_piece(v)] for k, v in (glossary or {}).items()}
     _copy_transformer(pieces, root / "model", mapping)
-    build_minisbd(root / "minisbd" / f"{from_code}.onnx", from_code)
+    if splitter:
+        build_minisbd(root / "minisbd" / f"{from_code}.onnx", from_code)
     metadata = {
         "package_version": "1.0",
         "argos_version": "1.9.0",

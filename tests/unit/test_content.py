@@ -112,6 +112,14 @@ def test_handover_reply_outside_office_hours_names_the_next_opening_in_arabic(se
     assert "{day}" not in reply.text and "{time}" not in reply.text
 
 
+def test_on_german_unity_day_the_reply_does_not_say_open_today(session: Session) -> None:
+    seed(session)
+    unity_day = datetime(2025, 10, 3, 8, 30, tzinfo=UTC)  # Friday, 10:30 in Berlin
+    reply = render(session, key="utter_handover_requested", language="de", office=BERLIN_HOURS, now=unity_day)
+    assert "heute bis" not in reply.text
+    assert "Unser Büro ist jetzt geschlossen" in reply.text and "Montag" in reply.text
+
+
 def test_only_handover_replies_get_the_notice(session: Session) -> None:
     seed(session)
     now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from admin_api.inbox.router import _resume_marks
 from admin_api.staff.models import Role
 from admin_api.staff.service import create_user, issue_token
-from bot.conversations.models import Conversation
+from bot.conversations.models import Conversation, Direction, Message, MessageStatus
 from bot.db import session_scope
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
@@ -64,3 +68,53 @@ def test_a_missing_or_malformed_last_event_id_starts_from_now(value: str | None)
 
 def test_a_last_event_id_is_two_marks() -> None:
     assert _resume_marks("12:34") == (12, 34)
+
+
+def test_a_message_event_names_the_case_it_belongs_to(
+    client: tuple[TestClient, dict[str, str], int],
+) -> None:
+    tc, headers, case = client
+    url = tc.app.state.settings.database_url  # type: ignore[attr-defined]
+    with session_scope(url) as session:
+        conv = session.scalars(select(Conversation).where(Conversation.pseudonym == "web-stream")).one()
+        other = Conversation(pseudonym="web-stream-other", channel="web", language="fa")
+        session.add(other)
+        session.flush()
+        other_case = create_handover(
+            session, conversation=other, reason=HandoverReason.REQUESTED, topic=None
+        ).id
+        first = Message(conversation_id=conv.id, direction=Direction.IN, text="a", status=MessageStatus.HUMAN)
+        session.add(first)
+        session.flush()
+        session.add(
+            Message(conversation_id=other.id, direction=Direction.IN, text="b", status=MessageStatus.HUMAN)
+        )
+        session.flush()
+        before_first = first.id - 1
+    response = tc.get(
+        "/api/admin/events", headers={**headers, "Last-Event-ID": f"{other_case}:{before_first}"}
+    )
+    data = next(line for line in response.text.splitlines() if line.startswith("data:") and "cases" in line)
+    assert json.loads(data.removeprefix("data: "))["cases"] == [case, other_case]
+    only_second = tc.get(
+        "/api/admin/events", headers={**headers, "Last-Event-ID": f"{other_case}:{before_first + 1}"}
+    )
+    assert f'"cases": [{other_case}]' in only_second.text
+
+
+def _for_this_case(case_id: int, data: str) -> bool:
+    """Run the case page's own event filter (from the template) in Node."""
+    template = (Path(__file__).parents[2] / "admin_api/inbox/templates/case.html").read_text()
+    start = template.index("function forThisCase")
+    end = template.index("\n}\n", start) + 3
+    run = "process.stdout.write(String(forThisCase(process.argv[1])));"
+    script = f"const id = {case_id};\n{template[start:end]}\n{run}"
+    out = subprocess.run(["node", "-e", script, data], capture_output=True, text=True, check=True)
+    return out.stdout == "true"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
+def test_the_case_page_reloads_only_for_its_own_case() -> None:
+    assert _for_this_case(7, '{"id": 40, "cases": [3, 7]}')
+    assert not _for_this_case(7, '{"id": 41, "cases": [3, 8]}')
+    assert _for_this_case(7, '{"id": 42, "cases": null}')  # too many to name: reload to be safe

@@ -121,3 +121,58 @@ def test_opening_inside_the_skipped_hour_moves_forward() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         office_status(WEEKDAYS, datetime(2026, 11, 25, 10))
+
+
+# Public holidays (Germany and Thuringia by default, from the `holidays` library)
+
+
+def test_german_unity_day_is_closed_all_day() -> None:
+    # Saturday 3 October 2026 is not a working day anyway; 2025's fell on a Friday
+    status = office_status(WEEKDAYS, at(2025, 10, 3, 10))
+    assert not status.is_open and status.closes_at is None
+    assert status.next_opening == at(2025, 10, 6, 8)  # Monday
+    evening_before = office_status(WEEKDAYS, at(2025, 10, 2, 17))
+    assert evening_before.next_opening == at(2025, 10, 6, 8)
+
+
+def test_thuringian_holidays_are_closed() -> None:
+    # Weltkindertag (20 September) is a public holiday only in Thuringia: Monday 20 September 2027
+    status = office_status(WEEKDAYS, at(2027, 9, 20, 9))
+    assert not status.is_open and status.next_opening == at(2027, 9, 21, 8)
+    # Reformationstag, Saturday 31 October 2026 -> Friday 31 October 2025
+    assert not office_status(WEEKDAYS, at(2025, 10, 31, 9)).is_open
+    elsewhere = parse_office_hours("mon-fri 08:00-16:00", holidays="DE-BY")  # Bavaria keeps them open
+    assert office_status(elsewhere, at(2027, 9, 20, 9)).is_open
+
+
+def test_christmas_and_easter_runs_open_after_the_last_holiday() -> None:
+    # Thursday 24 Dec 2026 after closing: 25th (Fri) holiday, weekend, open Monday 28th
+    assert office_status(WEEKDAYS, at(2026, 12, 24, 16, 30)).next_opening == at(2026, 12, 28, 8)
+    # Maundy Thursday 2026 (2 April) evening: Good Friday, weekend, Easter Monday -> Tuesday 7 April
+    status = office_status(WEEKDAYS, at(2026, 4, 2, 12))
+    assert status.is_open and status.next_opening == at(2026, 4, 7, 8)
+    assert office_status(WEEKDAYS, at(2026, 4, 6, 10)).next_opening == at(2026, 4, 7, 8)
+
+
+def test_one_weekly_day_on_a_holiday_skips_to_the_next_week() -> None:
+    hours = parse_office_hours("thu 09:00-11:00")  # Ascension Day, Thursday 14 May 2026
+    status = office_status(hours, at(2026, 5, 13, 12))
+    assert status.next_opening == at(2026, 5, 21, 9)
+
+
+def test_holidays_can_be_switched_off_or_changed() -> None:
+    none = parse_office_hours("mon-fri 08:00-16:00", holidays="none")
+    assert office_status(none, at(2025, 10, 3, 10)).is_open
+    assert parse_office_hours("mon 08:00-09:00", holidays="de-th").holidays == ("DE", "TH")
+    assert parse_office_hours("mon 08:00-09:00", holidays="DE").holidays == ("DE", None)
+    with pytest.raises(OfficeHoursError, match="unknown public holiday region 'DE-XX'"):
+        parse_office_hours("mon 08:00-09:00", holidays="DE-XX")
+
+
+def test_settings_use_thuringia_by_default_and_check_the_region() -> None:
+    settings = make_settings()
+    assert settings.office.holidays == ("DE", "TH")
+    assert not office_status(settings.office, at(2025, 10, 3, 10)).is_open
+    with pytest.raises(ValidationError, match=r"LOTSE_OFFICE_HOLIDAYS.*'XX'"):
+        make_settings(office_holidays="XX")
+    assert make_settings(office_holidays="none").office.holidays is None
