@@ -77,6 +77,29 @@ class Settings(BaseSettings):
     case_overdue_s: float = Field(
         default=4 * 3600, description="A case waiting longer than this is flagged as overdue in the inbox."
     )
+    login_account_free_attempts: int = Field(
+        default=5, ge=1, description="Wrong passwords per username before each further try must wait."
+    )
+    login_address_free_attempts: int = Field(
+        default=20, ge=1, description="Failed logins per client address before each further try must wait."
+    )
+    login_backoff_base_s: float = Field(
+        default=2.0, gt=0, description="First wait after the free attempts; it doubles with every failure."
+    )
+    login_account_max_delay_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest wait for one username: short, so no one can keep a caseworker locked out.",
+    )
+    login_address_max_delay_s: float = Field(
+        default=3600.0, gt=0, description="Longest wait for one client address."
+    )
+    login_failure_window_s: float = Field(
+        default=3600.0, gt=0, description="Failures older than this (since the last one) are forgotten."
+    )
+    api_token_days: int = Field(
+        default=90, ge=1, le=3650, description="Lifetime of a new API token; expired tokens are refused."
+    )
     telegram_token: SecretStr | None = Field(
         default=None, description="Bot token from BotFather; the Telegram channel runs only when it is set."
     )

@@ -31,6 +31,7 @@ DESCRIPTIONS: dict[int, str] = {
     ),
     404: "Not found",
     409: "Conflicts with the current state (e.g. the case is claimed by someone else or closed)",
+    429: "Too many requests: wait the number of seconds in Retry-After and try again",
     503: "A service the request needs is unavailable; nothing was changed, try again",
 }
 

@@ -516,3 +516,27 @@ def test_the_inbox_has_a_content_review_page_that_loads_the_list(env: Env) -> No
     assert page.status_code == 200
     assert "/content-review" in page.text and "überfällig / overdue" in page.text
     assert 'href="/inbox/content"' in env.client.get("/inbox").text
+
+
+def test_repeated_wrong_logins_get_429_with_retry_after_and_tokens_are_audited(env: Env) -> None:
+    name = f"throttled{next(_counter)}"
+    with session_scope(env.url) as session:
+        create_user(session, username=name, password=PASSWORD, role=Role.CASEWORKER)
+    client = TestClient(env.client.app)
+    wrong = {"username": name, "password": "not the password"}
+    answers = [client.post("/api/admin/auth/login", json=wrong).status_code for _ in range(5)]
+    assert answers == [401] * 5
+    refused = client.post("/api/admin/auth/login", json={"username": name, "password": PASSWORD})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+
+    admin = env.headers("admin")
+    made = env.client.post("/api/admin/tokens", json={"name": "ci", "days": 7}, headers=admin)
+    assert made.status_code == 201
+    token = made.json()
+    assert token["expires_at"] and token["last_used_at"] is None
+    assert env.client.delete(f"/api/admin/tokens/{token['id']}", headers=admin).status_code == 204
+    log = env.client.get("/api/admin/audit?limit=20", headers=admin).json()
+    actions = [(e["action"], e["detail"].get("token_id")) for e in log]
+    assert ("token_create", token["id"]) in actions and ("token_revoke", token["id"]) in actions
+    failed = [e for e in log if e["action"] == "login_failed" and e["detail"].get("username") == name]
+    assert len(failed) == 5
