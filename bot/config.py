@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     api_token_days: int = Field(
         default=90, ge=1, le=3650, description="Lifetime of a new API token; expired tokens are refused."
     )
+    case_access_by_language: bool = Field(
+        default=False,
+        description="Caseworkers see and act only on German cases and cases in their account's languages "
+        "(admins see all).",
+    )
     telegram_token: SecretStr | None = Field(
         default=None, description="Bot token from BotFather; the Telegram channel runs only when it is set."
     )
