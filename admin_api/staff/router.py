@@ -25,6 +25,7 @@ from admin_api.staff.schemas import (
 from admin_api.staff.service import (
     AuthError,
     LoginPolicy,
+    NewSession,
     Throttled,
     authenticate,
     close_session,
@@ -67,16 +68,20 @@ async def login(body: LoginIn, request: Request, response: Response, settings: S
     """
     assistant: Assistant = request.app.state.assistant
     address = request.client.host if request.client else "unknown"
-    try:
-        user = await anyio.to_thread.run_sync(
-            lambda: authenticate(
-                assistant.sessions.begin,
-                username=body.username,
-                password=body.password,
-                address=address,
-                policy=LoginPolicy.from_settings(settings),
-            )
+
+    def log_in() -> tuple[StaffUser, NewSession]:  # in a thread: argon2 and database writes
+        user = authenticate(
+            assistant.sessions.begin,
+            username=body.username,
+            password=body.password,
+            address=address,
+            policy=LoginPolicy.from_settings(settings),
         )
+        with assistant.sessions.begin() as session:
+            return user, open_session(session, user=user)
+
+    try:
+        user, opened = await anyio.to_thread.run_sync(log_in)
     except Throttled as exc:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
@@ -85,8 +90,6 @@ async def login(body: LoginIn, request: Request, response: Response, settings: S
         ) from None
     except AuthError:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password") from None
-    with assistant.sessions.begin() as session:
-        opened = open_session(session, user=user)
     response.set_cookie(
         SESSION_COOKIE,
         opened.cookie,
