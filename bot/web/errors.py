@@ -47,7 +47,9 @@ def errors(*codes: int, **descriptions: str) -> Responses:
     }
 
 
-INTERNAL_AUTH = errors(401, e401="Missing or wrong internal token")
+INTERNAL_AUTH = errors(
+    401, 403, e401="Missing or wrong internal token", e403="The client address is not an internal one"
+)
 """Routers behind :data:`bot.web.dependencies.InternalAuth` (Rasa's NLG calls, the action server)."""
 
 LOGIN_REQUIRED = errors(401, e401="Not logged in: no valid bearer token or session cookie")
