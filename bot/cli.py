@@ -178,6 +178,8 @@ def cmd_content(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     """Create staff accounts and API tokens (for the first accounts; later the admin API)."""
+    from datetime import timedelta
+
     from sqlalchemy import select
 
     from admin_api.staff.models import Role, StaffUser
@@ -209,8 +211,11 @@ def cmd_users(args: argparse.Namespace) -> int:
             if found is None:
                 print(f"error: no user {args.username!r}", file=sys.stderr)
                 return 1
-            _, secret = issue_token(session, user=found, name=args.name)
+            token, secret = issue_token(
+                session, user=found, name=args.name, lifetime=timedelta(days=settings.api_token_days)
+            )
             print(secret)
+            print(f"valid until {token.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
     return 0
 
 

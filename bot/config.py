@@ -1,15 +1,19 @@
 """Lotse's configuration: one pydantic-settings class, read from ``LOTSE_*`` variables and ``.env``.
 
-Secrets have working defaults only when ``LOTSE_ENV=development`` (the default, so ``make run``
-works on a fresh machine). In ``test`` and ``production`` a missing or development-default secret
-is an error at start-up.
+Secrets have working defaults only when ``LOTSE_ENV=development``. Unset, ``LOTSE_ENV`` is
+``development`` while the app and Rasa listen on loopback only (so ``make run`` works on a fresh
+machine) and ``production`` as soon as either listens on another address. In ``test`` and
+``production``, and on any non-loopback address whatever ``LOTSE_ENV`` says, a missing or
+development-default secret is an error at start-up.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,12 +29,25 @@ _DEV_SECRETS = {
 }
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address only reaches this machine."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseSettings):
     """All configuration of the app, the CLI and the generated Rasa endpoint file."""
 
     model_config = SettingsConfigDict(env_prefix="LOTSE_", env_file=".env", extra="ignore")
 
-    env: Literal["development", "test", "production"] = "development"
+    env: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="Unset: 'development' on loopback, 'production' when the app or Rasa listens elsewhere.",
+    )
 
     database_url: str = Field(
         default=f"sqlite:///{PROJECT_ROOT / 'var' / 'lotse.db'}",
@@ -56,6 +73,11 @@ class Settings(BaseSettings):
     )
 
     rasa_token: SecretStr | None = Field(default=None, description="Token of Rasa's HTTP API.")
+    internal_clients: str = Field(
+        default="127.0.0.1/8,::1/128",
+        description="Addresses (networks, comma-separated) that may call /nlg and /internal/* (with the "
+        "internal token): Rasa and the action server.",
+    )
     internal_token: SecretStr | None = Field(
         default=None,
         description="Shared secret for Rasa's NLG calls and the action server's calls to the app.",
@@ -81,6 +103,34 @@ class Settings(BaseSettings):
     )
     case_overdue_s: float = Field(
         default=4 * 3600, description="A case waiting longer than this is flagged as overdue in the inbox."
+    )
+    login_account_free_attempts: int = Field(
+        default=5, ge=1, description="Wrong passwords per username before each further try must wait."
+    )
+    login_address_free_attempts: int = Field(
+        default=20, ge=1, description="Failed logins per client address before each further try must wait."
+    )
+    login_backoff_base_s: float = Field(
+        default=2.0, gt=0, description="First wait after the free attempts; it doubles with every failure."
+    )
+    login_account_max_delay_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest wait for one username: short, so no one can keep a caseworker locked out.",
+    )
+    login_address_max_delay_s: float = Field(
+        default=3600.0, gt=0, description="Longest wait for one client address."
+    )
+    login_failure_window_s: float = Field(
+        default=3600.0, gt=0, description="Failures older than this (since the last one) are forgotten."
+    )
+    api_token_days: int = Field(
+        default=90, ge=1, le=3650, description="Lifetime of a new API token; expired tokens are refused."
+    )
+    case_access_by_language: bool = Field(
+        default=False,
+        description="Caseworkers see and act only on German cases and cases in their account's languages "
+        "(admins see all).",
     )
     telegram_token: SecretStr | None = Field(
         default=None, description="Bot token from BotFather; the Telegram channel runs only when it is set."
@@ -175,23 +225,60 @@ class Settings(BaseSettings):
         """The parsed office hours with the public holidays (validated at start-up)."""
         return parse_office_hours(self.office_hours, self.office_timezone, self.office_holidays)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _safe_default_env(cls, data: Any) -> Any:
+        """Without LOTSE_ENV, a non-loopback address means production (real secrets required)."""
+        if isinstance(data, dict) and data.get("env") in (None, ""):
+            hosts = [str(data.get("app_host") or "127.0.0.1"), _host_of(str(data.get("rasa_url") or ""))]
+            data = {**data, "env": "development" if all(map(is_loopback, hosts)) else "production"}
+        return data
+
+    @property
+    def public_binds(self) -> list[str]:
+        """The configured listening addresses that are not loopback (app, Rasa)."""
+        binds = {"LOTSE_APP_HOST": self.app_host, "LOTSE_RASA_URL": _host_of(self.rasa_url)}
+        return [f"{k}={v}" for k, v in binds.items() if not is_loopback(v)]
+
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
+        public = self.public_binds
         for name, dev_value in _DEV_SECRETS.items():
             value: SecretStr | None = getattr(self, name)
-            if self.env == "development":
+            if self.env == "development" and not public:
                 if value is None:
                     setattr(self, name, SecretStr(dev_value))
                 continue
             if value is None or value.get_secret_value() in ("", dev_value):
+                why = f"LOTSE_ENV={self.env}" if not public else f"listening on {', '.join(public)}"
                 raise ValueError(
-                    f"LOTSE_{name.upper()} must be set to a real secret when LOTSE_ENV={self.env}"
+                    f"LOTSE_{name.upper()} must be set to a real secret when {why} "
+                    "(development secrets are refused outside loopback)"
                 )
             if len(value.get_secret_value()) < 16:
                 raise ValueError(f"LOTSE_{name.upper()} must be at least 16 characters long")
         if not self.app_url:
             self.app_url = f"http://{self.app_host}:{self.app_port}"
         return self
+
+    @property
+    def internal_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [
+            ipaddress.ip_network(n.strip(), strict=False)
+            for n in self.internal_clients.split(",")
+            if n.strip()
+        ]
+
+    @field_validator("internal_clients")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        try:
+            for n in value.split(","):
+                if n.strip():
+                    ipaddress.ip_network(n.strip(), strict=False)
+        except ValueError as exc:
+            raise ValueError(f"LOTSE_INTERNAL_CLIENTS: {exc}") from None
+        return value
 
     @property
     def nlu_weak_language_codes(self) -> frozenset[str]:
@@ -203,6 +290,10 @@ class Settings(BaseSettings):
         if value is None:  # pragma: no cover - the validator fills or rejects
             raise RuntimeError(f"{name} is not configured")
         return value.get_secret_value()
+
+
+def _host_of(url: str) -> str:
+    return urlsplit(url).hostname or "127.0.0.1"
 
 
 @lru_cache(maxsize=1)

@@ -39,7 +39,11 @@ def tracker_store(url: str) -> dict[str, Any]:
 def endpoints(settings: Settings) -> dict[str, Any]:
     """The content of Rasa's endpoints.yml."""
     data: dict[str, Any] = {
-        "nlg": {"url": f"{settings.app_url}/nlg", "token": settings.secret("internal_token")},
+        # a header, not Rasa's ``token`` (which it sends in the query string, where logs keep it)
+        "nlg": {
+            "url": f"{settings.app_url}/nlg",
+            "headers": {"Authorization": f"Bearer {settings.secret('internal_token')}"},
+        },
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
         "tracker_store": tracker_store(settings.rasa_tracker_url),
     }
@@ -71,17 +75,21 @@ def latest_model() -> Path | None:
     return models[-1] if models else None
 
 
+RASA_LAUNCHER = PROJECT_ROOT / "scripts" / "rasa_run.py"
+"""Starts Rasa with ``--auth-token`` taken from ``LOTSE_RASA_TOKEN`` inside the process: Rasa 3.6 reads
+its API token only from that option, and a command line is visible to every user in ``ps``."""
+
+
 def rasa_command(settings: Settings, endpoints_file: Path) -> list[str]:
-    """Command line of the Rasa server."""
+    """Command line of the Rasa server (without its token: see :data:`RASA_LAUNCHER`)."""
     model = settings.rasa_model or latest_model()
     if model is None:
         raise FileNotFoundError("no trained model in models/: run `make train`")
     return [
-        str(RASA_VENV / "bin" / "rasa"),
+        str(RASA_VENV / "bin" / "python"),
+        str(RASA_LAUNCHER),
         "run",
         "--enable-api",
-        "--auth-token",
-        settings.secret("rasa_token"),
         "--model",
         str(model),
         "--endpoints",
@@ -117,6 +125,7 @@ def rasa_env(settings: Settings) -> dict[str, str]:
         {
             "LOTSE_APP_URL": settings.app_url,
             "LOTSE_INTERNAL_TOKEN": settings.secret("internal_token"),
+            "LOTSE_RASA_TOKEN": settings.secret("rasa_token"),
             "PYTHONPATH": str(PROJECT_ROOT),
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

@@ -6,7 +6,7 @@ import functools
 from typing import Annotated
 
 import anyio.from_thread
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,15 +39,35 @@ from bot.handover.models import Handover
 from bot.office_hours import office_status
 from bot.pipeline import outgoing_message
 from bot.rasa_client import RasaUnavailable
-from bot.translation.service import get_translation_service, translate_for_person
-from bot.web.dependencies import IdPath, SessionDep, SettingsDep
+from bot.translation.service import (
+    get_translation_service,
+    translate_for_person,
+)
+from bot.web.dependencies import MAX_ID, IdPath, SessionDep, SettingsDep
 from bot.web.errors import LOGIN_REQUIRED, errors
 
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 """Lift Rasa's pause and put the dialogue back into listening, so the next message starts a fresh turn
 (without ``action_listen`` the policies see no turn boundary and fall back)."""
 
-router = APIRouter(prefix="/cases", tags=["cases"], dependencies=[StaffOnly], responses=LOGIN_REQUIRED)
+
+def _language_access(request: Request, session: SessionDep, user: CurrentUser, settings: SettingsDep) -> None:
+    """With ``LOTSE_CASE_ACCESS_BY_LANGUAGE``, a case in another language is unknown to a caseworker."""
+    case_id = str(request.path_params.get("case_id", ""))
+    allowed = service.allowed_languages(user, by_language=settings.case_access_by_language)
+    if allowed is None or not (case_id.isascii() and case_id.isdigit()) or int(case_id) > MAX_ID:
+        return  # no restriction, or no valid case id (the route's own validation answers)
+    h = session.get(Handover, int(case_id))
+    if h is not None and h.language not in allowed:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown case")
+
+
+router = APIRouter(
+    prefix="/cases",
+    tags=["cases"],
+    dependencies=[StaffOnly, Depends(_language_access)],
+    responses=LOGIN_REQUIRED,
+)
 UNKNOWN_CASE = errors(404, e404="Unknown case")
 CHANGE = errors(403)
 """Every route that changes something: cookie logins must send the CSRF token."""
@@ -56,7 +76,7 @@ CONFLICT = errors(
 )
 
 
-def _case_out(h: Handover, pseudonym: str, overdue_after_s: float = 4 * 3600) -> CaseOut:
+def _case_out(h: Handover, pseudonym: str, overdue_after_s: float) -> CaseOut:
     waiting = max(0.0, ((h.closed_at or utcnow()) - h.created_at).total_seconds())
     return CaseOut(
         id=h.id,
@@ -95,7 +115,8 @@ def list_cases(
     topic: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[CaseOut]:
     """A queue view (waiting, mine, open, closed), most urgent and longest waiting first."""
-    cases = service.queue(session, view=view, user=user, language=language, topic=topic)
+    allowed = service.allowed_languages(user, by_language=settings.case_access_by_language)
+    cases = service.queue(session, view=view, user=user, language=language, topic=topic, languages=allowed)
     return [_case_out(h, _pseudonym(session, h), settings.case_overdue_s) for h in cases]
 
 
@@ -190,7 +211,7 @@ def list_canned(case_id: IdPath, session: SessionDep) -> list[CannedOut]:
 
 
 @router.post("/{case_id}/claim", responses={**CHANGE, **UNKNOWN_CASE, **CONFLICT})
-def claim_case(case_id: IdPath, session: SessionDep, user: CurrentUser) -> CaseOut:
+def claim_case(case_id: IdPath, session: SessionDep, user: CurrentUser, settings: SettingsDep) -> CaseOut:
     """Take the case; the assistant stays silent for the conversation while a caseworker has it."""
     _get(session, case_id)
     try:
@@ -198,7 +219,7 @@ def claim_case(case_id: IdPath, session: SessionDep, user: CurrentUser) -> CaseO
     except service.CaseConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     audit(session, user=user, action="claim", handover_id=h.id)
-    return _case_out(h, _pseudonym(session, h))
+    return _case_out(h, _pseudonym(session, h), settings.case_overdue_s)
 
 
 @router.post("/{case_id}/translate", responses={**errors(400), **CHANGE, **UNKNOWN_CASE})
@@ -279,7 +300,9 @@ def reply_case(
         **CHANGE,
     },
 )
-def reassign_case(case_id: IdPath, body: AssignIn, session: SessionDep, user: CurrentUser) -> CaseOut:
+def reassign_case(
+    case_id: IdPath, body: AssignIn, session: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> CaseOut:
     """Give the case to another caseworker."""
     h = _get(session, case_id)
     target = session.get(StaffUser, body.staff_id)
@@ -290,27 +313,35 @@ def reassign_case(case_id: IdPath, body: AssignIn, session: SessionDep, user: Cu
     except service.CaseConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     audit(session, user=user, action="assign", handover_id=case_id, detail={"to": target.id})
-    return _case_out(h, _pseudonym(session, h))
+    return _case_out(h, _pseudonym(session, h), settings.case_overdue_s)
 
 
-@router.post("/{case_id}/interpreter", responses={**CHANGE, **UNKNOWN_CASE})
-def needs_interpreter(case_id: IdPath, session: SessionDep, user: CurrentUser) -> CaseOut:
-    """Mark the case as needing a human interpreter."""
+@router.post("/{case_id}/interpreter", responses={**CHANGE, **UNKNOWN_CASE, **CONFLICT})
+def needs_interpreter(
+    case_id: IdPath, session: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> CaseOut:
+    """Mark an open case as needing a human interpreter (409 when closed)."""
     h = _get(session, case_id)
-    service.mark_interpreter(session, handover_id=case_id)
+    try:
+        service.mark_interpreter(session, handover_id=case_id)
+    except service.CaseConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     audit(session, user=user, action="interpreter", handover_id=case_id)
-    return _case_out(h, _pseudonym(session, h))
+    return _case_out(h, _pseudonym(session, h), settings.case_overdue_s)
 
 
 @router.post(
     "/{case_id}/notes",
     status_code=status.HTTP_201_CREATED,
-    responses={**errors(400), **CHANGE, **UNKNOWN_CASE},
+    responses={**errors(400), **CHANGE, **UNKNOWN_CASE, **CONFLICT},
 )
 def note_case(case_id: IdPath, body: TextIn, session: SessionDep, user: CurrentUser) -> NoteOut:
-    """Add an internal note."""
+    """Add an internal note to an open case (409 when closed)."""
     _get(session, case_id)
-    note = service.add_note(session, handover_id=case_id, user=user, text=body.text)
+    try:
+        note = service.add_note(session, handover_id=case_id, user=user, text=body.text)
+    except service.CaseConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     audit(session, user=user, action="note", handover_id=case_id)
     return NoteOut(id=note.id, staff_user_id=note.staff_user_id, text=note.text, at=note.at)
 
@@ -325,7 +356,12 @@ def note_case(case_id: IdPath, body: TextIn, session: SessionDep, user: CurrentU
     },
 )
 def close_case(
-    case_id: IdPath, body: CloseIn, request: Request, session: SessionDep, user: CurrentUser
+    case_id: IdPath,
+    body: CloseIn,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
 ) -> CaseOut:
     """Close the case and hand the conversation back to the assistant; the person is told.
 
@@ -347,4 +383,4 @@ def close_case(
     notice = render(session, key="utter_case_closed", language=closed.language)
     session.add(outgoing_message(h.conversation_id, notice))
     audit(session, user=user, action="close", handover_id=case_id, detail={"outcome": body.outcome})
-    return _case_out(h, closed.pseudonym)
+    return _case_out(h, closed.pseudonym, settings.case_overdue_s)

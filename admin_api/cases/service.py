@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select, update
@@ -36,8 +37,9 @@ def queue(
     language: str | None = None,
     topic: str | None = None,
     limit: int = 100,
+    languages: Collection[str] | None = None,
 ) -> list[Handover]:
-    """Cases of one queue view, most urgent first, then longest waiting."""
+    """Cases of one queue view, most urgent first, then longest waiting (only ``languages`` if given)."""
     query: Select[tuple[Handover]] = select(Handover)
     if view == QueueView.WAITING:
         query = query.where(Handover.status == HandoverStatus.OPEN)
@@ -51,7 +53,17 @@ def queue(
         query = query.where(Handover.language == language)
     if topic:
         query = query.where(Handover.topic == topic)
+    if languages is not None:
+        query = query.where(Handover.language.in_(list(languages)))
     return list(session.scalars(query.order_by(Handover.urgency, Handover.created_at).limit(limit)))
+
+
+def allowed_languages(user: StaffUser, *, by_language: bool) -> frozenset[str] | None:
+    """The case languages a staff member may see (None: all). With ``LOTSE_CASE_ACCESS_BY_LANGUAGE``
+    a caseworker sees German cases and cases in the languages of their account; admins see all."""
+    if not by_language or user.role == Role.ADMIN:
+        return None
+    return frozenset({"de", *user.languages})
 
 
 def claim(session: Session, *, handover_id: int, user: StaffUser) -> Handover:
@@ -151,16 +163,23 @@ def assign(session: Session, *, handover_id: int, user: StaffUser, to: StaffUser
     return handover
 
 
-def mark_interpreter(session: Session, *, handover_id: int) -> Handover:
-    """Record that the case needs a human interpreter (no machine translation for the language)."""
+def _not_closed(session: Session, handover_id: int) -> Handover:
     handover = session.get_one(Handover, handover_id)
+    if handover.status == HandoverStatus.CLOSED:
+        raise CaseConflict("the case is closed")
+    return handover
+
+
+def mark_interpreter(session: Session, *, handover_id: int) -> Handover:
+    """Record that an open case needs a human interpreter (no machine translation for the language)."""
+    handover = _not_closed(session, handover_id)
     handover.facts = {**handover.facts, "needs_interpreter": True}
     return handover
 
 
 def add_note(session: Session, *, handover_id: int, user: StaffUser, text: str) -> CaseNote:
-    """An internal note on the case (never sent to the person)."""
-    session.get_one(Handover, handover_id)
+    """An internal note on an open case (never sent to the person)."""
+    _not_closed(session, handover_id)
     note = CaseNote(handover_id=handover_id, staff_user_id=user.id, text=text)
     session.add(note)
     session.flush()

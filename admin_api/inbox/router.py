@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from admin_api.dependencies import SESSION_COOKIE
 from admin_api.staff.service import session_user, user_for_token
@@ -54,10 +55,15 @@ def case_page(request: Request, case_id: IdPath) -> HTMLResponse:
     return templates.TemplateResponse(request, "case.html", {"case_id": case_id})
 
 
-def _marks(request: Request) -> tuple[int, int]:
+def _marks(request: Request) -> tuple[int, int] | None:
+    """The newest case and incoming message ids, or None when the caller's login no longer holds
+    (logged out, token revoked or expired, account deactivated): checked with every poll."""
     with request.app.state.assistant.sessions() as session:
+        if not _authenticated(session, request):
+            return None
         cases = session.scalar(select(func.max(Handover.id))) or 0
         messages = session.scalar(select(func.max(Message.id)).where(Message.direction == Direction.IN)) or 0
+        session.commit()  # keeps a token's last use
         return int(cases), int(messages)
 
 
@@ -79,15 +85,13 @@ def _cases_with_messages(request: Request, after: int, upto: int) -> list[int] |
     return None if len(ids) > MAX_EVENT_CASES else [int(i) for i in ids]
 
 
-def _authenticated(request: Request) -> bool:
-    """Check the session cookie or bearer token in a short transaction of its own (a stream must not
-    hold a database transaction open for its whole life)."""
+def _authenticated(session: Session, request: Request) -> bool:
+    """The session cookie or bearer token still belongs to an active account."""
     cookie = request.cookies.get(SESSION_COOKIE)
     bearer = request.headers.get("authorization", "")
-    with request.app.state.assistant.sessions() as session:
-        if bearer.lower().startswith("bearer "):
-            return user_for_token(session, bearer[7:].strip()) is not None
-        return bool(cookie) and session_user(session, cookie or "") is not None
+    if bearer.lower().startswith("bearer "):
+        return user_for_token(session, bearer[7:].strip()) is not None
+    return bool(cookie) and session_user(session, cookie or "") is not None
 
 
 def _resume_marks(last_event_id: str | None) -> tuple[int, int] | None:
@@ -115,21 +119,26 @@ async def stream(request: Request, settings: SettingsDep) -> StreamingResponse:
     A ``message`` event names the cases the new messages belong to (``{"id": 12, "cases": [3, 5]}``),
     so an open case page reloads only for its own case.
 
-    The stream ends after ``inbox_stream_s``; the browser's EventSource reconnects by itself, which
-    checks the login again (a revoked token or closed session stops receiving events), and sends the
-    last event id, so nothing that happened in between is missed.
+    The login is checked again with every poll (every event batch): after logout, token revocation
+    or expiry, or deactivation of the account the stream sends ``logout`` and ends. It also ends
+    after ``inbox_stream_s``; the browser's EventSource reconnects by itself and sends the last
+    event id, so nothing that happened in between is missed. Each poll is a short transaction of
+    its own (a stream never holds one open).
     """
-    if not await anyio.to_thread.run_sync(_authenticated, request):
+    current = await anyio.to_thread.run_sync(_marks, request)
+    if current is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "login required")
     resume = _resume_marks(request.headers.get("last-event-id"))
 
-    async def produce() -> AsyncIterator[str]:
+    async def produce(current: tuple[int, int] | None) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + settings.inbox_stream_s
-        current = await anyio.to_thread.run_sync(_marks, request)
-        last_case, last_message = resume or current
+        last_case, last_message = resume or current or (0, 0)
         yield "retry: 2000\n\n"
         while True:
+            if current is None:
+                yield "event: logout\ndata: {}\n\n"
+                return
             case, message = current
             mark = f"id: {case}:{message}\n"
             if case > last_case:
@@ -145,4 +154,6 @@ async def stream(request: Request, settings: SettingsDep) -> StreamingResponse:
             await asyncio.sleep(POLL_S)
             current = await anyio.to_thread.run_sync(_marks, request)
 
-    return StreamingResponse(produce(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        produce(current), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, HTTPException, Response, status
+import anyio.to_thread
+from fastapi import APIRouter, Cookie, HTTPException, Request, Response, status
 from sqlalchemy import select
 
 from admin_api.audit.service import audit
@@ -22,6 +24,9 @@ from admin_api.staff.schemas import (
 )
 from admin_api.staff.service import (
     AuthError,
+    LoginPolicy,
+    NewSession,
+    Throttled,
     authenticate,
     close_session,
     create_user,
@@ -30,6 +35,7 @@ from admin_api.staff.service import (
 )
 from admin_api.staff.service import revoke_token as revoke
 from bot.language.languages import LANGUAGES
+from bot.pipeline import Assistant
 from bot.web.dependencies import IdPath, SessionDep, SettingsDep
 from bot.web.errors import ADMIN_ONLY, LOGIN_REQUIRED, errors
 
@@ -45,18 +51,45 @@ def _staff_out(user: StaffUser) -> StaffOut:
 
 
 @auth_router.post(
-    "/login", responses=errors(400, 401, e401="Wrong username or password, or the account is locked")
+    "/login",
+    responses=errors(
+        400,
+        401,
+        429,
+        e401="Wrong username or password, or an inactive account",
+        e429="Too many failed logins for this username or address: wait Retry-After seconds",
+    ),
 )
-def login(body: LoginIn, response: Response, session: SessionDep, settings: SettingsDep) -> LoginOut:
-    """Browser login: sets an HTTP-only session cookie and returns the CSRF token."""
+async def login(body: LoginIn, request: Request, response: Response, settings: SettingsDep) -> LoginOut:
+    """Browser login: sets an HTTP-only session cookie and returns the CSRF token.
+
+    Failed logins slow down further tries per username and per client address (exponential backoff,
+    see the README's security limits); every attempt is audited.
+    """
+    assistant: Assistant = request.app.state.assistant
+    address = request.client.host if request.client else "unknown"
+
+    def log_in() -> tuple[StaffUser, NewSession]:  # in a thread: argon2 and database writes
+        user = authenticate(
+            assistant.sessions.begin,
+            username=body.username,
+            password=body.password,
+            address=address,
+            policy=LoginPolicy.from_settings(settings),
+        )
+        with assistant.sessions.begin() as session:
+            return user, open_session(session, user=user)
+
     try:
-        user = authenticate(session, username=body.username, password=body.password)
-    except AuthError:
-        session.commit()  # keep the failed-login count even though we answer with an error
+        user, opened = await anyio.to_thread.run_sync(log_in)
+    except Throttled as exc:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "wrong username or password, or account locked"
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many failed logins, try again later",
+            {"Retry-After": str(max(1, round(exc.retry_after + 0.5)))},
         ) from None
-    opened = open_session(session, user=user)
+    except AuthError:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password") from None
     response.set_cookie(
         SESSION_COOKIE,
         opened.cookie,
@@ -137,16 +170,33 @@ def change_staff(staff_id: IdPath, body: StaffPatch, session: SessionDep, user: 
 def my_tokens(session: SessionDep, user: CurrentUser) -> list[TokenOut]:
     """The caller's API tokens (without their secrets)."""
     rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
-    return [TokenOut(id=t.id, name=t.name, created_at=t.created_at, revoked_at=t.revoked_at) for t in rows]
+    return [_token_out(t) for t in rows]
+
+
+def _token_out(t: ApiToken) -> TokenOut:
+    return TokenOut(
+        id=t.id,
+        name=t.name,
+        created_at=t.created_at,
+        revoked_at=t.revoked_at,
+        expires_at=t.expires_at,
+        last_used_at=t.last_used_at,
+    )
 
 
 @token_router.post("", status_code=status.HTTP_201_CREATED, responses=errors(400, 403))
-def new_token(body: TokenIn, session: SessionDep, user: CurrentUser) -> NewTokenOut:
-    """A new API token for the caller; the secret is shown once."""
-    token, secret = issue_token(session, user=user, name=body.name)
-    return NewTokenOut(
-        id=token.id, name=token.name, created_at=token.created_at, revoked_at=None, token=secret
+def new_token(body: TokenIn, session: SessionDep, user: CurrentUser, settings: SettingsDep) -> NewTokenOut:
+    """A new API token for the caller, valid for ``days`` (default ``LOTSE_API_TOKEN_DAYS``); the secret
+    is shown once."""
+    days = body.days or settings.api_token_days
+    token, secret = issue_token(session, user=user, name=body.name, lifetime=timedelta(days=days))
+    audit(
+        session,
+        user=user,
+        action="token_create",
+        detail={"token_id": token.id, "name": token.name, "expires_at": token.expires_at.isoformat()},
     )
+    return NewTokenOut(**_token_out(token).model_dump(), token=secret)
 
 
 @token_router.delete(
@@ -158,3 +208,4 @@ def revoke_token(token_id: IdPath, session: SessionDep, user: CurrentUser) -> No
     """Revoke one of the caller's tokens (admins: any token)."""
     if not revoke(session, token_id=token_id, by=user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such active token")
+    audit(session, user=user, action="token_revoke", detail={"token_id": token_id})

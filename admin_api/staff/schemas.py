@@ -43,6 +43,9 @@ class StaffPatch(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=64)
+    days: int | None = Field(
+        default=None, ge=1, le=3650, description="Lifetime in days (default: LOTSE_API_TOKEN_DAYS)."
+    )
 
 
 class TokenOut(BaseModel):
@@ -50,6 +53,8 @@ class TokenOut(BaseModel):
     name: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime = Field(description="The token is refused from then on.")
+    last_used_at: datetime | None = Field(description="Last use, to the minute.")
 
 
 class NewTokenOut(TokenOut):

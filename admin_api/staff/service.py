@@ -1,34 +1,80 @@
-"""Staff accounts: argon2 password hashes, revocable bearer tokens, browser sessions, login lockout."""
+"""Staff accounts: argon2 password hashes, expiring revocable bearer tokens, browser sessions, and
+login throttling with exponential backoff per username and per client address."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from admin_api.staff.models import ApiToken, Role, StaffSession, StaffUser
+from admin_api.audit.models import AuditEntry
+from admin_api.staff.models import ApiToken, LoginThrottle, Role, StaffSession, StaffUser
 from bot.db import utcnow
 from bot.language.languages import LANGUAGES
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+if TYPE_CHECKING:
+    from bot.config import Settings
+
 SESSION_LIFETIME = timedelta(hours=8)
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "lotse_"  # noqa: S105 - a prefix, not a secret
+TOKEN_LIFETIME = timedelta(days=90)
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+"""``last_used_at`` is written at most once a minute per token (not on every request)."""
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
 
+Transaction = Callable[[], AbstractContextManager[Session]]
+"""A short transaction of its own, e.g. ``sessionmaker.begin`` (argon2 never runs inside one)."""
+
 
 class AuthError(Exception):
-    """Wrong credentials, locked or inactive account (one message for all: no user enumeration)."""
+    """Wrong credentials, unknown or inactive account (one message for all: no user enumeration)."""
+
+
+class Throttled(AuthError):
+    """Too many failed logins for this username or client address: try again after ``retry_after`` s."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"try again in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    """After ``*_free`` failures every further failure makes the next try wait ``base_s * 2**n`` seconds,
+    at most ``*_max_s``. The username's cap is short, so an attacker cannot keep a caseworker locked out
+    for long; a client address that keeps guessing waits up to an hour, and while it waits its tries do
+    not count against any username."""
+
+    account_free: int = 5
+    address_free: int = 20
+    base_s: float = 2.0
+    account_max_s: float = 60.0
+    address_max_s: float = 3600.0
+    window_s: float = 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginPolicy:
+        return cls(
+            account_free=settings.login_account_free_attempts,
+            address_free=settings.login_address_free_attempts,
+            base_s=settings.login_backoff_base_s,
+            account_max_s=settings.login_account_max_delay_s,
+            address_max_s=settings.login_address_max_delay_s,
+            window_s=settings.login_failure_window_s,
+        )
 
 
 def _digest(token: str) -> str:
@@ -54,39 +100,136 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str, now: datetime | None = None) -> StaffUser:
-    """Check a password; five failures lock the account for 15 minutes."""
-    now = now or utcnow()
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    if user is None:
-        _verify_dummy(password)
+def account_key(username: str) -> str:
+    return f"user:{username}"
+
+
+def address_key(address: str) -> str:
+    return f"addr:{address}"
+
+
+def authenticate(
+    transaction: Transaction,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    policy: LoginPolicy | None = None,
+    now: datetime | None = None,
+) -> StaffUser:
+    """Check a password; raise :class:`Throttled` while a wait is due, :class:`AuthError` otherwise.
+
+    Every path (unknown, inactive, throttled, wrong, right) runs exactly one argon2 verification, so
+    the answer time does not tell whether a username exists. Argon2 runs outside any transaction; the
+    failure counters are single atomic upserts, so parallel guesses all count. Successes, failures and
+    refusals are written to the audit log.
+    """
+    policy, now = policy or LoginPolicy(), now or utcnow()
+    keys = [
+        (account_key(username), policy.account_free, policy.account_max_s),
+        (address_key(address), policy.address_free, policy.address_max_s),
+    ]
+    with transaction() as session:
+        wait = _wait_s(session, [k for k, _, _ in keys], now)
+        row = session.execute(
+            select(StaffUser.id, StaffUser.password_hash, StaffUser.active).where(
+                StaffUser.username == username
+            )
+        ).first()
+    usable = row is not None and row.active and wait == 0
+    verified = _verify(row.password_hash if usable and row is not None else None, password)
+    detail: dict[str, Any] = {"username": username, "address": address}
+    if not (usable and verified) or row is None:
+        with transaction() as session:
+            if wait:  # not counted: a try during the wait cannot make it longer
+                _audit(session, row.id if row else None, "login_throttled", detail)
+            else:
+                _record_failure(session, keys, policy, now)
+                _audit(session, row.id if row else None, "login_failed", detail)
+        if wait:
+            raise Throttled(wait)
         raise AuthError
-    if not user.active or (user.locked_until is not None and user.locked_until > now):
-        raise AuthError
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
+    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(row.password_hash) else None
+    with transaction() as session:
+        session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key(username)))
+        user = session.get_one(StaffUser, row.id)
+        if new_hash is not None:
+            user.password_hash = new_hash
+        _audit(session, user.id, "login", detail)
         session.flush()
-        raise AuthError from None
-    user.failed_logins, user.locked_until = 0, None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
     return user
 
 
-def _verify_dummy(password: str) -> None:
-    """Spend the same time on unknown usernames as on wrong passwords."""
-    with contextlib.suppress(VerificationError):
-        _hasher.verify(_DUMMY_HASH, password)
+def _audit(session: Session, user_id: int | None, action: str, detail: dict[str, Any]) -> None:
+    session.add(AuditEntry(staff_user_id=user_id, action=action, detail=detail))
 
 
-def issue_token(session: Session, *, user: StaffUser, name: str) -> tuple[ApiToken, str]:
-    """A new bearer token; the secret is returned once and only its hash is kept."""
+def _verify(password_hash: str | None, password: str) -> bool:
+    """One argon2 verification, against the dummy hash when there is no usable account."""
+    try:
+        _hasher.verify(password_hash or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return password_hash is not None
+
+
+def _wait_s(session: Session, keys: list[str], now: datetime) -> float:
+    """Seconds until every key may try again (0: now)."""
+    until = session.scalars(
+        select(LoginThrottle.blocked_until).where(
+            LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now
+        )
+    ).all()
+    return max(((u - now).total_seconds() for u in until if u is not None), default=0.0)
+
+
+def _record_failure(
+    session: Session, keys: list[tuple[str, int, float]], policy: LoginPolicy, now: datetime
+) -> None:
+    """Count a failure per key with one atomic upsert each; past the free tries, set the backoff."""
+    stale = now - timedelta(seconds=policy.window_s)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for key, free, cap_s in keys:
+        stmt = insert(LoginThrottle).values(key=key, failures=1, last_failure_at=now, blocked_until=None)
+        failures = session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[LoginThrottle.key],
+                set_={
+                    "failures": case(
+                        (LoginThrottle.last_failure_at < stale, 1), else_=LoginThrottle.failures + 1
+                    ),
+                    "last_failure_at": now,
+                },
+            ).returning(LoginThrottle.failures)
+        ).scalar_one()
+        if failures >= free:
+            delay = min(cap_s, policy.base_s * 2.0 ** min(failures - free, 40))
+            until = now + timedelta(seconds=delay)
+            session.execute(
+                update(LoginThrottle)
+                .where(
+                    LoginThrottle.key == key,
+                    or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < until),
+                )
+                .values(blocked_until=until)
+                .execution_options(synchronize_session=False)
+            )
+    session.execute(
+        delete(LoginThrottle)
+        .where(
+            LoginThrottle.last_failure_at < stale,
+            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def issue_token(
+    session: Session, *, user: StaffUser, name: str, lifetime: timedelta = TOKEN_LIFETIME
+) -> tuple[ApiToken, str]:
+    """A new bearer token valid for ``lifetime``; the secret is returned once and only its hash is kept."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=_digest(secret))
+    token = ApiToken(user_id=user.id, name=name, token_hash=_digest(secret), expires_at=utcnow() + lifetime)
     session.add(token)
     session.flush()
     return token, secret
@@ -102,12 +245,32 @@ def revoke_token(session: Session, *, token_id: int, by: StaffUser) -> bool:
 
 
 def user_for_token(session: Session, secret: str) -> StaffUser | None:
+    """The active user of a valid (not revoked, not expired) token; notes when it was last used."""
+    now = utcnow()
     row = session.execute(
-        select(StaffUser)
+        select(StaffUser, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == StaffUser.id)
-        .where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None), StaffUser.active)
-    ).scalar_one_or_none()
-    return row
+        .where(
+            ApiToken.token_hash == _digest(secret),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            StaffUser.active,
+        )
+    ).first()
+    if row is None:
+        return None
+    user, token_id, last_used = row
+    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USED_RESOLUTION),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return user
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -45,12 +46,19 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def require_internal(
+    request: Request,
     settings: SettingsDep,
-    token: Annotated[str | None, Query(include_in_schema=False)] = None,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> None:
-    """Calls from Rasa (NLG, ``?token=``) and the action server (bearer) carry the internal token."""
-    given = token or (credentials.credentials if credentials else "")
+    """Calls from Rasa (NLG) and the action server come from ``LOTSE_INTERNAL_CLIENTS`` (loopback by
+    default) and carry the internal token as a bearer token (never in the query string)."""
+    try:
+        client = ipaddress.ip_address(request.client.host if request.client else "")
+    except ValueError:
+        client = None
+    if client is None or not any(client in net for net in settings.internal_networks):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "internal endpoint: not for this client address")
+    given = credentials.credentials if credentials else ""
     if not hmac.compare_digest(given.encode(), settings.secret("internal_token").encode()):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid internal token")
 

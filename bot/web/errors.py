@@ -33,6 +33,7 @@ DESCRIPTIONS: dict[int, str] = {
     409: "Conflicts with the current state (e.g. the case is claimed by someone else or closed)",
     410: "Gone: the conversation was deleted at the person's request while this request ran",
     413: "Too large: e.g. a message longer than LOTSE_MAX_MESSAGE_CHARS; nothing was stored",
+    429: "Too many requests: wait the number of seconds in Retry-After and try again",
     503: "A service the request needs is unavailable; nothing was changed, try again",
 }
 
@@ -48,7 +49,9 @@ def errors(*codes: int, **descriptions: str) -> Responses:
     }
 
 
-INTERNAL_AUTH = errors(401, e401="Missing or wrong internal token")
+INTERNAL_AUTH = errors(
+    401, 403, e401="Missing or wrong internal token", e403="The client address is not an internal one"
+)
 """Routers behind :data:`bot.web.dependencies.InternalAuth` (Rasa's NLG calls, the action server)."""
 
 LOGIN_REQUIRED = errors(401, e401="Not logged in: no valid bearer token or session cookie")

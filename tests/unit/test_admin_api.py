@@ -3,9 +3,14 @@ real app with its own database (SQLite, and PostgreSQL when configured)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +21,7 @@ from admin_api.staff.models import Role
 from admin_api.staff.service import create_user, issue_token
 from bot.content.service import seed
 from bot.conversations.models import Conversation
-from bot.db import session_scope
+from bot.db import session_scope, utcnow
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.web.app import create_app
@@ -516,3 +521,114 @@ def test_the_inbox_has_a_content_review_page_that_loads_the_list(env: Env) -> No
     assert page.status_code == 200
     assert "/content-review" in page.text and "überfällig / overdue" in page.text
     assert 'href="/inbox/content"' in env.client.get("/inbox").text
+
+
+def test_repeated_wrong_logins_get_429_with_retry_after_and_tokens_are_audited(env: Env) -> None:
+    name = f"throttled{next(_counter)}"
+    with session_scope(env.url) as session:
+        create_user(session, username=name, password=PASSWORD, role=Role.CASEWORKER)
+    client = TestClient(env.client.app)
+    wrong = {"username": name, "password": "not the password"}
+    answers = [client.post("/api/admin/auth/login", json=wrong).status_code for _ in range(5)]
+    assert answers == [401] * 5
+    refused = client.post("/api/admin/auth/login", json={"username": name, "password": PASSWORD})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+
+    admin = env.headers("admin")
+    made = env.client.post("/api/admin/tokens", json={"name": "ci", "days": 7}, headers=admin)
+    assert made.status_code == 201
+    token = made.json()
+    assert token["expires_at"] and token["last_used_at"] is None
+    assert env.client.delete(f"/api/admin/tokens/{token['id']}", headers=admin).status_code == 204
+    log = env.client.get("/api/admin/audit?limit=20", headers=admin).json()
+    actions = [(e["action"], e["detail"].get("token_id")) for e in log]
+    assert ("token_create", token["id"]) in actions and ("token_revoke", token["id"]) in actions
+    failed = [e for e in log if e["action"] == "login_failed" and e["detail"].get("username") == name]
+    assert len(failed) == 5
+
+
+def _close_in_db(env: Env, case: int) -> None:
+    from bot.handover.models import Handover, HandoverStatus
+
+    with session_scope(env.url) as session:
+        handover = session.get_one(Handover, case)
+        handover.status, handover.closed_at = HandoverStatus.CLOSED, utcnow()
+
+
+def test_notes_and_the_interpreter_flag_only_on_open_cases(env: Env) -> None:
+    case = env.case()
+    _close_in_db(env, case)
+    staff = env.headers("caseworker")
+    note = env.client.post(f"/api/admin/cases/{case}/notes", json={"text": "zu spät"}, headers=staff)
+    flag = env.client.post(f"/api/admin/cases/{case}/interpreter", headers=staff)
+    assert (note.status_code, flag.status_code) == (409, 409)
+    detail = env.client.get(f"/api/admin/cases/{case}", headers=staff).json()
+    assert detail["notes"] == [] and detail["needs_interpreter"] is False
+
+
+@contextlib.contextmanager
+def _settings(env: Env, **changes: Any) -> Iterator[None]:
+    app: Any = env.client.app
+    original = app.state.settings
+    app.state.settings = original.model_copy(update=changes)
+    try:
+        yield
+    finally:
+        app.state.settings = original
+
+
+@pytest.mark.parametrize("action", ["claim", "interpreter"])
+def test_every_case_answer_uses_the_overdue_setting(env: Env, action: str) -> None:
+    case = env.case()
+    with _settings(env, case_overdue_s=0.0):
+        listed = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("admin")).json()
+        assert next(c for c in listed if c["id"] == case)["overdue"] is True
+        if action == "claim":  # a claimed case is never overdue; an interpreter flag keeps it waiting
+            answer = env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers("admin")).json()
+            assert answer["overdue"] is False
+        else:
+            answer = env.client.post(f"/api/admin/cases/{case}/interpreter", headers=env.headers("admin"))
+            assert answer.json()["overdue"] is True
+    with _settings(env, case_overdue_s=10 * 365 * 86400.0):
+        old = env.case()
+        with session_scope(env.url) as session:
+            from bot.handover.models import Handover
+
+            handover = session.get_one(Handover, old)
+            handover.created_at = handover.created_at.replace(year=handover.created_at.year - 1)
+        flagged = env.client.post(f"/api/admin/cases/{old}/interpreter", headers=env.headers("admin"))
+        assert flagged.json()["overdue"] is False
+
+
+def test_case_access_can_be_limited_to_the_caseworkers_languages(env: Env) -> None:
+    with session_scope(env.url) as session:
+        speaker = create_user(
+            session, username=f"fa{next(_counter)}", password=PASSWORD, role=Role.CASEWORKER, languages=["fa"]
+        )
+        secret = issue_token(session, user=speaker, name="t")[1]
+    farsi = {"Authorization": f"Bearer {secret}"}
+    arabic_case = env.case()  # env.case() opens Arabic cases
+    assert env.client.get(f"/api/admin/cases/{arabic_case}", headers=farsi).status_code == 200
+    with _settings(env, case_access_by_language=True):
+        assert env.client.get(f"/api/admin/cases/{arabic_case}", headers=farsi).status_code == 404
+        assert env.client.post(f"/api/admin/cases/{arabic_case}/claim", headers=farsi).status_code == 404
+        listed = env.client.get("/api/admin/cases?view=waiting", headers=farsi).json()
+        assert arabic_case not in [c["id"] for c in listed]
+        admin = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("admin")).json()
+        assert arabic_case in [c["id"] for c in admin]
+        assert env.client.get("/api/admin/cases/abc", headers=farsi).status_code == 422
+
+
+def test_the_inbox_escapes_quotes_for_html_attributes(env: Env, project_root: Path) -> None:
+    """``esc()`` builds attribute values (``value="${esc(r.key)}"``): quotes must not end them."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    base = (project_root / "admin_api/inbox/templates/base.html").read_text(encoding="utf-8")
+    script = base.split("<script>", 1)[1].split("</script>", 1)[0]
+    probe = "console.log(JSON.stringify([esc(`\"'><b>&`), esc(undefined), esc(3)]));"
+    out = subprocess.run(
+        [node, "-e", script + "\n" + probe], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["&quot;&#39;&gt;&lt;b&gt;&amp;", "", "3"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -89,7 +90,21 @@ CONFIG = SchemathesisConfig.from_dict(
         ]
     }
 )
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app(), config=CONFIG)
+
+
+def _from_loopback(app: FastAPI) -> Any:
+    """Requests as Rasa and the action server send them: from 127.0.0.1 (the test client's address is
+    ``testclient``), so that /nlg and /internal/* are fuzzed behind their address check too."""
+
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": ("127.0.0.1", 50000)}
+        await app(scope, receive, send)
+
+    return asgi
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", _from_loopback(_app()), config=CONFIG)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -8,16 +8,18 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from admin_api.inbox import router as inbox
 from admin_api.inbox.router import _resume_marks
-from admin_api.staff.models import Role
+from admin_api.staff.models import ApiToken, Role, StaffSession, StaffUser
 from admin_api.staff.service import create_user, issue_token
 from bot.conversations.models import Conversation, Direction, Message, MessageStatus
-from bot.db import session_scope
+from bot.db import session_scope, utcnow
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.web.app import create_app
@@ -118,3 +120,55 @@ def test_the_case_page_reloads_only_for_its_own_case() -> None:
     assert _for_this_case(7, '{"id": 40, "cases": [3, 7]}')
     assert not _for_this_case(7, '{"id": 41, "cases": [3, 8]}')
     assert _for_this_case(7, '{"id": 42, "cases": null}')  # too many to name: reload to be safe
+
+
+@pytest.mark.parametrize("ending", ["revoke", "deactivate", "logout"])
+def test_the_stream_ends_when_the_login_ends(
+    client: tuple[TestClient, dict[str, str], int], monkeypatch: pytest.MonkeyPatch, ending: str
+) -> None:
+    """The login is checked with every poll: revoking the token, deactivating the account or logging
+    out ends the stream at the next poll (not after ``inbox_stream_s``)."""
+    tc, _, _ = client
+    url = tc.app.state.settings.database_url  # type: ignore[attr-defined]
+    name = f"stream-{ending}"
+    with session_scope(url) as session:
+        user = create_user(session, username=name, password="a long enough password", role=Role.CASEWORKER)
+        user_id = user.id
+        token, secret = issue_token(session, user=user, name="stream")
+        token_id = token.id
+    original = tc.app.state.settings  # type: ignore[attr-defined]
+    monkeypatch.setattr(inbox, "POLL_S", 0.01)
+    stream_client = TestClient(tc.app)
+    if ending == "logout":
+        login = stream_client.post(
+            "/api/admin/auth/login", json={"username": name, "password": "a long enough password"}
+        )
+        assert login.status_code == 200
+        headers: dict[str, str] = {}
+    else:
+        headers = {"Authorization": f"Bearer {secret}"}
+    polls = 0
+    real_marks = inbox._marks
+
+    def marks(request: Any) -> Any:
+        nonlocal polls
+        polls += 1
+        if polls == 3:
+            with session_scope(url) as session:
+                if ending == "revoke":
+                    session.get_one(ApiToken, token_id).revoked_at = utcnow()
+                elif ending == "deactivate":
+                    session.get_one(StaffUser, user_id).active = False
+                else:
+                    session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
+        return real_marks(request)
+
+    monkeypatch.setattr(inbox, "_marks", marks)
+    tc.app.state.settings = original.model_copy(update={"inbox_stream_s": 5.0})  # type: ignore[attr-defined]
+    try:
+        response = stream_client.get("/api/admin/events", headers=headers)
+    finally:
+        tc.app.state.settings = original  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    assert response.text.endswith("event: logout\ndata: {}\n\n")
+    assert response.text.count(": keep-alive") == 2
