@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.analytics.service import record_question
+from bot.commands import neutralise
 from bot.config import Settings
 from bot.content.render import Reply, render
 from bot.conversations.models import (
@@ -290,7 +291,8 @@ class Assistant:
         with self.sessions.begin() as session:
             msg = session.get_one(Message, message_id)
             conv = msg.conversation
-            text = clean_text(msg.text, self.settings.max_message_chars)
+            # a typed "/crisis" or "/request_human" is words, not an intent: only Lotse's own payloads pass
+            text = neutralise(conv.channel, clean_text(msg.text, self.settings.max_message_chars))
             hint = (msg.payload or {}).get("hint")
             signal = crisis_check(text) if text and not text.startswith("/") else Signal()
             if text and conv.language_source != LanguageSource.EXPLICIT:

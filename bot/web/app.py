@@ -22,6 +22,7 @@ from bot.rasa_client import RasaClient
 from bot.safety.detector import get_detector
 from bot.threads import in_thread
 from bot.web import chat, internal, nlg
+from bot.web.ratelimit import RateLimits
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await rasa.aclose()
 
     app = FastAPI(title="Lotse", version="0.1.0", lifespan=lifespan)
+    app.state.rate_limits = RateLimits(settings)
     app.include_router(chat.router)
     app.include_router(nlg.router)
     app.include_router(internal.router)

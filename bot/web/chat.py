@@ -3,29 +3,36 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.content.render import machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message
 from bot.conversations.pseudonym import pseudonymize
 from bot.conversations.service import erase_conversation
 from bot.language.languages import LANGUAGES
 from bot.pipeline import Incoming
+from bot.threads import in_thread
 from bot.web.dependencies import MAX_ID, AssistantDep, SessionDep, SettingsDep
 from bot.web.errors import errors
+from bot.web.ratelimit import RateLimits, rate_limits
+from bot.web.session_token import new_token, valid_token
 
 CHANNEL = "web"
 MAX_TEXT_CHARS = 20_000
 
 router = APIRouter(tags=["chat"])
+LimitsDep = Annotated[RateLimits, Depends(rate_limits)]
+SESSION_ERRORS = errors(
+    401, 429, e401="Unknown session: start one with POST /api/chat/sessions and send its token"
+)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -87,26 +94,49 @@ def page(request: Request, db: SessionDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "chat.html", {"languages": LANGUAGES, "mt_notes": notes})
 
 
-@router.post("/api/chat/sessions", responses=errors(400))
+def _verified(settings: Settings, session: str) -> str:
+    """The session token if ``POST /api/chat/sessions`` made it; otherwise a 401."""
+    if not valid_token(settings.secret("pseudonym_key"), session):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Unknown session: start a conversation with POST /api/chat/sessions and use its token.",
+        )
+    return session
+
+
+@router.post("/api/chat/sessions", responses=errors(400, 429))
 def create_session(
     body: SessionIn,
+    request: Request,
     assistant: AssistantDep,
+    settings: SettingsDep,
+    limits: LimitsDep,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> SessionOut:
-    """Start a conversation; the returned token is the only key to it."""
-    token = secrets.token_urlsafe(24)
+    """Start a conversation; the returned (signed) token is the only key to it."""
+    limits.check("session_per_address", limits.address_key(request), "from this address")
+    token = new_token(settings.secret("pseudonym_key"))
     hint = body.language_hint or (accept_language.split(",")[0] if accept_language else None)
     pseudonym = assistant.conversation_for(channel=CHANNEL, user_id=token, language_hint=hint)
     return SessionOut(session=token, conversation=pseudonym)
 
 
-@router.post("/api/chat/messages", responses=errors(400))
-async def post_message(body: MessageIn, assistant: AssistantDep) -> MessageOut:
+def _limit_session(limits: RateLimits, request: Request, session: str, kind: str) -> None:
+    limits.check(f"{kind}_per_address", limits.address_key(request), "from this address")
+    limits.check(f"{kind}_per_session", limits.session_key(CHANNEL, session), "in this conversation")
+
+
+@router.post("/api/chat/messages", responses={**errors(400), **SESSION_ERRORS})
+async def post_message(
+    body: MessageIn, request: Request, assistant: AssistantDep, settings: SettingsDep, limits: LimitsDep
+) -> MessageOut:
     """Store, process and answer one message."""
+    session = _verified(settings, body.session)
+    await in_thread(_limit_session, limits, request, session, "message")
     outcome = await assistant.handle(
         Incoming(
             channel=CHANNEL,
-            user_id=body.session,
+            user_id=session,
             text=body.text,
             external_id=body.client_id,
             language_hint=body.language_hint,
@@ -127,23 +157,31 @@ class ErasedOut(BaseModel):
     erased: bool
 
 
-@router.delete("/api/chat/sessions/{session}")
-def delete_session(session: str, db: SessionDep, settings: SettingsDep) -> ErasedOut:
+@router.delete("/api/chat/sessions/{session}", responses=SESSION_ERRORS)
+def delete_session(
+    session: str, request: Request, db: SessionDep, settings: SettingsDep, limits: LimitsDep
+) -> ErasedOut:
     """Erase everything Lotse stored about this conversation (messages, handovers, Rasa tracker)."""
+    _verified(settings, session)
+    _limit_session(limits, request, session, "read")
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
     return ErasedOut(
         erased=erase_conversation(db, pseudonym=pseudonym, tracker_url=settings.rasa_tracker_url)
     )
 
 
-@router.get("/api/chat/messages")
+@router.get("/api/chat/messages", responses=SESSION_ERRORS)
 def list_replies(
     session: Annotated[str, Query(min_length=16, max_length=128)],
+    request: Request,
     db: SessionDep,
     settings: SettingsDep,
+    limits: LimitsDep,
     after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[ReplyOut]:
     """Replies after ``after`` (answers that arrived later, e.g. once the assistant was back)."""
+    _verified(settings, session)
+    _limit_session(limits, request, session, "read")
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
     rows = db.scalars(
         select(Message)

@@ -31,6 +31,8 @@ DESCRIPTIONS: dict[int, str] = {
     ),
     404: "Not found",
     409: "Conflicts with the current state (e.g. the case is claimed by someone else or closed)",
+    413: "The request body is larger than this route accepts",
+    429: "Too many requests: wait the seconds in Retry-After and try again",
     503: "A service the request needs is unavailable; nothing was changed, try again",
 }
 

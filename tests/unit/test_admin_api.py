@@ -300,7 +300,9 @@ def test_overdue_cases_are_flagged_and_a_case_can_be_reassigned(env: Env) -> Non
 
         handover = session.get_one(Handover, case)
         handover.created_at = handover.created_at.replace(year=handover.created_at.year - 1)
-    listed = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("caseworker")).json()
+    listed = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("caseworker")).json()[
+        "items"
+    ]
     assert next(c for c in listed if c["id"] == case)["overdue"] is True
     assert env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers("admin")).status_code == 200
     moved = env.client.post(
@@ -309,7 +311,7 @@ def test_overdue_cases_are_flagged_and_a_case_can_be_reassigned(env: Env) -> Non
         headers=env.headers("admin"),
     )
     assert moved.status_code == 200 and moved.json()["claimed_by"] == env.staff_ids["caseworker"]
-    mine = env.client.get("/api/admin/cases?view=mine", headers=env.headers("caseworker")).json()
+    mine = env.client.get("/api/admin/cases?view=mine", headers=env.headers("caseworker")).json()["items"]
     assert case in [c["id"] for c in mine]
 
 
@@ -516,3 +518,35 @@ def test_the_inbox_has_a_content_review_page_that_loads_the_list(env: Env) -> No
     assert page.status_code == 200
     assert "/content-review" in page.text and "überfällig / overdue" in page.text
     assert 'href="/inbox/content"' in env.client.get("/inbox").text
+
+
+def test_queue_pages_show_every_waiting_case_crises_first(env: Env) -> None:
+    """150 scripted requests must not push a crisis (or any later case) out of sight."""
+    flood = [env.case() for _ in range(150)]
+    with session_scope(env.url) as session:
+        conv = Conversation(pseudonym=f"web-crisis{next(_counter)}", channel="web", language="ar")
+        session.add(conv)
+        session.flush()
+        crisis = create_handover(session, conversation=conv, reason=HandoverReason.CRISIS, topic=None).id
+    later = env.case()
+    seen: list[dict[str, Any]] = []
+    offset, total = 0, None
+    while True:
+        page = env.client.get(
+            "/api/admin/cases",
+            params={"view": "waiting", "limit": 40, "offset": offset},
+            headers=env.headers("caseworker"),
+        ).json()
+        assert page["waiting"] >= page["total"] >= 152 and page["limit"] == 40
+        total = page["total"]
+        seen += page["items"]
+        offset += 40
+        if not page["items"] or offset >= total:
+            break
+    ids = [c["id"] for c in seen]
+    assert len(ids) == total == len(set(ids))
+    assert {crisis, later, *flood} <= set(ids)
+    urgencies = [c["urgency"] for c in seen]
+    assert urgencies == sorted(urgencies) and ids.index(crisis) < ids.index(flood[0])
+    too_big = env.client.get("/api/admin/cases?limit=100000", headers=env.headers("caseworker"))
+    assert too_big.status_code == 422

@@ -73,8 +73,10 @@ async def test_button_sends_its_payload_and_removes_the_keyboard(
     await feed(channel, text_update(chat, "Hallo"))
     long_payload = rasa_payloads(request_fake)[1]
     await feed(channel, callback_update(chat, long_payload))
-    assert rasa.texts[-1].startswith('/choose_topic{"topic": "xxx')
-    assert callback_data(rasa.texts[-1]) == long_payload
+    # the hashed callback data is resolved to the button's payload; a topic Lotse does not offer
+    # ("xxx…") is not passed to Rasa as an intent, only as words
+    assert rasa.texts[-1].startswith('choose_topic{"topic": "xxx')
+    assert callback_data("/" + rasa.texts[-1]) == long_payload
     assert request_fake.of("answerCallbackQuery")
     edits = request_fake.of("editMessageReplyMarkup")
     assert edits and edits[0]["message_id"] == 77 and "reply_markup" not in edits[0]
