@@ -85,6 +85,24 @@ class Settings(BaseSettings):
         default=None, description="Key of the keyed hash that turns channel user ids into pseudonyms."
     )
 
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body of a route not listed below (413 above).",
+    )
+    max_body_bytes_chat: int = Field(
+        default=64 * 1024, ge=1024, description="Largest body of the web chat API and the Telegram webhook."
+    )
+    max_body_bytes_content: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest body of the content admin API (edited texts)."
+    )
+    max_body_bytes_internal: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of Rasa's NLG calls (they carry the tracker) and the internal API; "
+        "only with the internal token.",
+    )
+
     default_language: str = "de"
     max_message_chars: int = Field(default=2000, description="Longer messages are cut before NLU.")
     retry_interval_s: float = Field(default=5.0, description="How often unanswered messages are retried.")
