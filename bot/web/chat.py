@@ -12,7 +12,6 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.content.render import machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message
 from bot.conversations.pseudonym import pseudonymize
@@ -31,7 +30,7 @@ MAX_TEXT_CHARS = 20_000
 router = APIRouter(tags=["chat"])
 LimitsDep = Annotated[RateLimits, Depends(rate_limits)]
 SESSION_ERRORS = errors(
-    401, 429, e401="Unknown session: start one with POST /api/chat/sessions and send its token"
+    401, 429, e401="Unknown session: start one with POST /api/chat/sessions, send it in X-Lotse-Session"
 )
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -46,7 +45,6 @@ class SessionOut(BaseModel):
 
 
 class MessageIn(BaseModel):
-    session: str = Field(min_length=16, max_length=128)
     text: str = Field(max_length=MAX_TEXT_CHARS)
     client_id: str | None = Field(default=None, max_length=128, description="Makes a resend idempotent.")
     language_hint: str | None = Field(default=None, max_length=16)
@@ -94,14 +92,27 @@ def page(request: Request, db: SessionDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "chat.html", {"languages": LANGUAGES, "mt_notes": notes})
 
 
-def _verified(settings: Settings, session: str) -> str:
-    """The session token if ``POST /api/chat/sessions`` made it; otherwise a 401."""
-    if not valid_token(settings.secret("pseudonym_key"), session):
+SESSION_HEADER = "X-Lotse-Session"
+
+
+def web_session(
+    settings: SettingsDep,
+    token: Annotated[str | None, Header(alias=SESSION_HEADER, max_length=128)] = None,
+) -> str:
+    """The session token from the ``X-Lotse-Session`` header if ``POST /api/chat/sessions`` made it.
+
+    A header, never the URL: query strings and paths end up in proxy and server logs.
+    """
+    if not token or not valid_token(settings.secret("pseudonym_key"), token):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "Unknown session: start a conversation with POST /api/chat/sessions and use its token.",
+            "Unknown session: start a conversation with POST /api/chat/sessions and send its token "
+            f"in the {SESSION_HEADER} header.",
         )
-    return session
+    return token
+
+
+WebSession = Annotated[str, Depends(web_session)]
 
 
 @router.post("/api/chat/sessions", responses=errors(400, 429))
@@ -128,10 +139,9 @@ def _limit_session(limits: RateLimits, request: Request, session: str, kind: str
 
 @router.post("/api/chat/messages", responses={**errors(400), **SESSION_ERRORS})
 async def post_message(
-    body: MessageIn, request: Request, assistant: AssistantDep, settings: SettingsDep, limits: LimitsDep
+    session: WebSession, body: MessageIn, request: Request, assistant: AssistantDep, limits: LimitsDep
 ) -> MessageOut:
-    """Store, process and answer one message."""
-    session = _verified(settings, body.session)
+    """Store, process and answer one message of the session in the ``X-Lotse-Session`` header."""
     await in_thread(_limit_session, limits, request, session, "message")
     outcome = await assistant.handle(
         Incoming(
@@ -157,12 +167,11 @@ class ErasedOut(BaseModel):
     erased: bool
 
 
-@router.delete("/api/chat/sessions/{session}", responses=SESSION_ERRORS)
+@router.delete("/api/chat/session", responses=SESSION_ERRORS)
 def delete_session(
-    session: str, request: Request, db: SessionDep, settings: SettingsDep, limits: LimitsDep
+    session: WebSession, request: Request, db: SessionDep, settings: SettingsDep, limits: LimitsDep
 ) -> ErasedOut:
-    """Erase everything Lotse stored about this conversation (messages, handovers, Rasa tracker)."""
-    _verified(settings, session)
+    """Erase everything Lotse stored about the header's conversation (messages, cases, Rasa tracker)."""
     _limit_session(limits, request, session, "read")
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
     return ErasedOut(
@@ -172,7 +181,7 @@ def delete_session(
 
 @router.get("/api/chat/messages", responses=SESSION_ERRORS)
 def list_replies(
-    session: Annotated[str, Query(min_length=16, max_length=128)],
+    session: WebSession,
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
@@ -180,7 +189,6 @@ def list_replies(
     after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[ReplyOut]:
     """Replies after ``after`` (answers that arrived later, e.g. once the assistant was back)."""
-    _verified(settings, session)
     _limit_session(limits, request, session, "read")
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
     rows = db.scalars(

@@ -172,7 +172,7 @@ def test_a_person_can_erase_their_conversation(stack: Stack, stack_db: Engine, p
         conv_id = conversation_of(db, person).id
         assert db.scalars(select(Handover).where(Handover.conversation_id == conv_id)).all()
     assert rasa_tracker(stack, person.conversation)["events"]
-    response = person.http.delete(f"/api/chat/sessions/{person.session}")
+    response = person.http.delete("/api/chat/session")
     assert response.status_code == 200 and response.json() == {"erased": True}
     with Session(stack_db) as db:
         assert db.get(Conversation, conv_id) is None

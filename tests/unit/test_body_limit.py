@@ -86,5 +86,7 @@ def test_large_bodies_only_where_needed_and_only_with_the_internal_token() -> No
 
 def test_normal_requests_pass() -> None:
     client = _client()
-    response = client.post("/api/chat/messages", json={"session": "x" * 20, "text": "Hallo"})
+    response = client.post(
+        "/api/chat/messages", json={"text": "Hallo"}, headers={"X-Lotse-Session": "x" * 20}
+    )
     assert response.status_code == 401  # on to the route: an unknown session

@@ -79,7 +79,9 @@ class Chat:
 
     def say(self, session: str, text: str) -> Any:
         return self.client.post(
-            "/api/chat/messages", json={"session": session, "text": text, "client_id": str(uuid.uuid4())}
+            "/api/chat/messages",
+            json={"text": text, "client_id": str(uuid.uuid4())},
+            headers={"X-Lotse-Session": session},
         )
 
 
@@ -109,8 +111,9 @@ def test_invented_sessions_are_refused_and_store_nothing(chat: Chat) -> None:
         response = chat.say(forged, "Hallo")
         assert response.status_code == 401, response.text
         assert "POST /api/chat/sessions" in response.json()["detail"]
-        assert chat.client.get("/api/chat/messages", params={"session": forged}).status_code == 401
-        assert chat.client.delete(f"/api/chat/sessions/{forged}").status_code == 401
+        header = {"X-Lotse-Session": forged}
+        assert chat.client.get("/api/chat/messages", headers=header).status_code == 401
+        assert chat.client.delete("/api/chat/session", headers=header).status_code == 401
     assert chat.rasa.texts == []
     with chat.sessions() as db:
         assert db.scalar(select(func.count()).select_from(Handover)) == before
@@ -203,3 +206,19 @@ def test_one_sender_cannot_open_many_cases(chat: Chat) -> None:
         open_cases = db.scalars(select(Handover).where(Handover.status != HandoverStatus.CLOSED)).all()
         conversations = [h.conversation_id for h in open_cases]
         assert len(conversations) == len(set(conversations))
+
+
+def test_the_session_travels_in_a_header_not_in_the_url(chat: Chat) -> None:
+    session = chat.start()
+    assert chat.say(session, "Hallo").status_code == 200
+    # the old forms (token in the query string, the body or the path) no longer work
+    assert chat.client.get("/api/chat/messages", params={"session": session}).status_code == 401
+    legacy = chat.client.post("/api/chat/messages", json={"session": session, "text": "Hallo"})
+    assert legacy.status_code == 401
+    assert chat.client.delete(f"/api/chat/sessions/{session}").status_code in (404, 405)
+    replies = chat.client.get("/api/chat/messages", headers={"X-Lotse-Session": session})
+    assert replies.status_code == 200 and replies.json()
+    erased = chat.client.delete("/api/chat/session", headers={"X-Lotse-Session": session})
+    assert erased.status_code == 200 and erased.json() == {"erased": True}
+    page = chat.client.get("/").text
+    assert "X-Lotse-Session" in page and "?session=" not in page and "sessions/' +" not in page
