@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -222,3 +223,29 @@ def test_the_session_travels_in_a_header_not_in_the_url(chat: Chat) -> None:
     assert erased.status_code == 200 and erased.json() == {"erased": True}
     page = chat.client.get("/").text
     assert "X-Lotse-Session" in page and "?session=" not in page and "sessions/' +" not in page
+
+
+def test_limits_hold_across_instances_with_redis(chat_db: str) -> None:
+    """With LOTSE_REDIS_URL two app instances share the counters."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    key = f"redis-limit-test-{uuid.uuid4()}"
+    common: dict[str, object] = {
+        "redis_url": url,
+        "pseudonym_key": key,
+        "rate_limit_sessions_per_address": "3/minute",
+    }
+    first, second = make_chat(chat_db, **common), make_chat(chat_db, **common)
+    a, b = next(first), next(second)
+    try:
+        codes = [c.client.post("/api/chat/sessions", json={}).status_code for c in (a, b, a, b)]
+        assert codes == [200, 200, 200, 429]
+    finally:
+        for gen in (first, second):
+            with contextlib.suppress(StopIteration):
+                next(gen)
