@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from bot.content.render import machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message
@@ -137,21 +138,29 @@ def _limit_session(limits: RateLimits, request: Request, session: str, kind: str
     limits.check(f"{kind}_per_session", limits.session_key(CHANNEL, session), "in this conversation")
 
 
-@router.post("/api/chat/messages", responses={**errors(400), **SESSION_ERRORS})
+@router.post(
+    "/api/chat/messages",
+    responses={**errors(400, 409, e409="The conversation was deleted meanwhile"), **SESSION_ERRORS},
+)
 async def post_message(
     session: WebSession, body: MessageIn, request: Request, assistant: AssistantDep, limits: LimitsDep
 ) -> MessageOut:
     """Store, process and answer one message of the session in the ``X-Lotse-Session`` header."""
     await in_thread(_limit_session, limits, request, session, "message")
-    outcome = await assistant.handle(
-        Incoming(
-            channel=CHANNEL,
-            user_id=session,
-            text=body.text,
-            external_id=body.client_id,
-            language_hint=body.language_hint,
+    try:
+        outcome = await assistant.handle(
+            Incoming(
+                channel=CHANNEL,
+                user_id=session,
+                text=body.text,
+                external_id=body.client_id,
+                language_hint=body.language_hint,
+            )
         )
-    )
+    except NoResultFound:  # the person erased the conversation while this message was answered
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "This conversation was deleted while the message was being answered."
+        ) from None
     return MessageOut(
         conversation=outcome.conversation,
         message_id=outcome.message_id,
