@@ -23,8 +23,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.analytics.service import record_question
 from bot.commands import neutralise
@@ -69,6 +70,10 @@ class Incoming:
     external_id: str | None = None
     language_hint: str | None = None
     address: str | None = None
+
+
+class ConversationErased(Exception):
+    """The person erased the conversation while one of its messages was being processed."""
 
 
 @dataclass(slots=True)
@@ -227,10 +232,21 @@ class Assistant:
 
     async def handle(self, incoming: Incoming) -> Outcome:
         """Store and process one incoming message; safe to call again with the same message."""
-        outcome, is_new = await in_thread(self.store, incoming)
+        try:
+            outcome, is_new = await in_thread(self.store, incoming)
+        except (IntegrityError, NoResultFound):
+            # the conversation was erased between reading it and inserting the message (PostgreSQL
+            # reports the missing parent row): store the message again, in a new conversation
+            outcome, is_new = await in_thread(self.store, incoming)
         if not is_new:
             return outcome
-        return await self.process(outcome.message_id)
+        try:
+            return await self.process(outcome.message_id)
+        except (NoResultFound, StaleDataError, IntegrityError):
+            # rows of the message vanished under it (a missing row, a stale update, a missing parent,
+            # depending on the backend): the conversation was erased meanwhile. Its id may already
+            # belong to a new message (SQLite reuses ids), so the exception, not a lookup, decides.
+            raise ConversationErased from None
 
     def _lock(self, pseudonym: str) -> asyncio.Lock:
         lock = self._locks.get(pseudonym)

@@ -11,14 +11,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.exc import NoResultFound
 
 from bot.content.render import machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message
 from bot.conversations.pseudonym import pseudonymize
 from bot.conversations.service import erase_conversation
 from bot.language.languages import LANGUAGES
-from bot.pipeline import Incoming
+from bot.pipeline import ConversationErased, Incoming
 from bot.threads import in_thread
 from bot.web.dependencies import MAX_ID, AssistantDep, SessionDep, SettingsDep
 from bot.web.errors import errors
@@ -157,7 +156,7 @@ async def post_message(
                 language_hint=body.language_hint,
             )
         )
-    except NoResultFound:  # the person erased the conversation while this message was answered
+    except ConversationErased:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "This conversation was deleted while the message was being answered."
         ) from None
