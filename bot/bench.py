@@ -75,8 +75,10 @@ async def measure(app_url: str, rasa_url: str, conversations: int, per_conversat
 
         async def full(c: int, m: int) -> None:
             text = texts[(c * per_conversation + m) % len(texts)]
-            body = {"session": sessions[c], "text": text}
-            (await http.post(f"{app_url}/api/chat/messages", json=body)).raise_for_status()
+            headers = {"X-Lotse-Session": sessions[c]}
+            (
+                await http.post(f"{app_url}/api/chat/messages", json={"text": text}, headers=headers)
+            ).raise_for_status()
 
         async def bare(c: int, m: int) -> None:
             text = texts[(c * per_conversation + m) % len(texts)]

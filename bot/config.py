@@ -58,7 +58,28 @@ class Settings(BaseSettings):
         description="SQL database of Rasa's tracker store (sqlite:///PATH or postgresql://USER:PW@HOST:PORT/DB).",
     )
     redis_url: str | None = Field(
-        default=None, description="Redis URL for Rasa's lock store when several Rasa instances run."
+        default=None,
+        description="Redis URL for Rasa's lock store and the app's rate-limit counters when several "
+        "instances run (in memory when unset).",
+    )
+    rate_limits_enabled: bool = Field(
+        default=True, description="Rate limits of the public chat endpoints (off only for local tools)."
+    )
+    rate_limit_sessions_per_address: str = Field(
+        default="20/minute;200/hour",
+        description="New web-chat sessions per client address (a shelter may share one address).",
+    )
+    rate_limit_messages_per_address: str = Field(
+        default="120/minute;2000/hour", description="Web-chat messages per client address."
+    )
+    rate_limit_messages_per_session: str = Field(
+        default="20/minute;300/hour", description="Web-chat messages per session."
+    )
+    rate_limit_reads_per_address: str = Field(
+        default="600/minute", description="Polls for later replies and deletions per client address."
+    )
+    rate_limit_reads_per_session: str = Field(
+        default="60/minute", description="Polls for later replies and deletions per session."
     )
 
     app_host: str = "127.0.0.1"
@@ -84,6 +105,24 @@ class Settings(BaseSettings):
     )
     pseudonym_key: SecretStr | None = Field(
         default=None, description="Key of the keyed hash that turns channel user ids into pseudonyms."
+    )
+
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body of a route not listed below (413 above).",
+    )
+    max_body_bytes_chat: int = Field(
+        default=64 * 1024, ge=1024, description="Largest body of the web chat API and the Telegram webhook."
+    )
+    max_body_bytes_content: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest body of the content admin API (edited texts)."
+    )
+    max_body_bytes_internal: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of Rasa's NLG calls (they carry the tracker) and the internal API; "
+        "only with the internal token.",
     )
 
     default_language: str = "de"
@@ -193,6 +232,23 @@ class Settings(BaseSettings):
     )
     translation_timeout_s: float = 30.0
     translation_cache_size: int = Field(default=2048, description="Translations kept in memory (LRU).")
+
+    @field_validator(
+        "rate_limit_sessions_per_address",
+        "rate_limit_messages_per_address",
+        "rate_limit_messages_per_session",
+        "rate_limit_reads_per_address",
+        "rate_limit_reads_per_session",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"not a rate limit like '20/minute;300/hour': {value!r}") from None
+        return value
 
     @field_validator("office_timezone")
     @classmethod

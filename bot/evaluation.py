@@ -135,7 +135,7 @@ async def ask(http: httpx.AsyncClient, case: Case) -> Result:
     """Send one message in a fresh conversation; return what the person saw."""
     session = (await http.post("/api/chat/sessions", json={})).raise_for_status().json()["session"]
     body = (
-        await http.post("/api/chat/messages", json={"session": session, "text": case.text})
+        await http.post("/api/chat/messages", json={"text": case.text}, headers={"X-Lotse-Session": session})
     ).raise_for_status()
     return outcome(case, body.json()["replies"])
 

@@ -25,8 +25,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.analytics.service import record_question
+from bot.commands import neutralise
 from bot.config import Settings
 from bot.content.render import Reply, render
 from bot.conversations.models import (
@@ -243,10 +245,21 @@ class Assistant:
 
     async def handle(self, incoming: Incoming) -> Outcome:
         """Store and process one incoming message; safe to call again with the same message."""
-        outcome, is_new = await in_thread(self.store, incoming)
+        try:
+            outcome, is_new = await in_thread(self.store, incoming)
+        except (IntegrityError, NoResultFound):
+            # the conversation was erased between reading it and inserting the message (PostgreSQL
+            # reports the missing parent row): store the message again, in a new conversation
+            outcome, is_new = await in_thread(self.store, incoming)
         if not is_new:
             return outcome
-        return await self.process(outcome.message_id)
+        try:
+            return await self.process(outcome.message_id)
+        except (NoResultFound, StaleDataError, IntegrityError):
+            # rows of the message vanished under it (a missing row, a stale update, a missing parent,
+            # depending on the backend): the conversation was erased meanwhile. Its id may already
+            # belong to a new message (SQLite reuses ids), so the exception, not a lookup, decides.
+            raise ConversationErased from None
 
     def _lock(self, pseudonym: str) -> asyncio.Lock:
         lock = self._locks.get(pseudonym)
@@ -389,7 +402,8 @@ class Assistant:
         with self.sessions.begin() as session:
             msg = session.get_one(Message, message_id)
             conv = msg.conversation
-            text = clean_text(msg.text, self.settings.max_message_chars)
+            # a typed "/crisis" or "/request_human" is words, not an intent: only Lotse's own payloads pass
+            text = neutralise(conv.channel, clean_text(msg.text, self.settings.max_message_chars))
             hint = (msg.payload or {}).get("hint")
             signal = crisis_check(text) if text and not text.startswith("/") else Signal()
             if text and conv.language_source != LanguageSource.EXPLICIT:

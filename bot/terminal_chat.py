@@ -30,7 +30,7 @@ def chat(url: str, *, language: str | None = None) -> int:
         except httpx.HTTPError as exc:
             print(f"Lotse is not reachable at {url} ({exc}). Start it with `make run`.")
             return 1
-        token = session["session"]
+        http.headers["X-Lotse-Session"] = session["session"]
         print("Lotse – type your question (Ctrl-D to quit). Numbers choose a button.")
         buttons: list[dict[str, str]] = []
         last_id = 0
@@ -46,10 +46,10 @@ def chat(url: str, *, language: str | None = None) -> int:
                 if line.strip().isdigit() and 0 < int(line) <= len(buttons):
                     line = buttons[int(line) - 1]["payload"]
                 pending = line
-            later = http.get("/api/chat/messages", params={"session": token, "after": last_id}).json()
+            later = http.get("/api/chat/messages", params={"after": last_id}).json()
             if later:
                 last_id = max(last_id, _show(later))
-            body = {"session": token, "text": pending, "client_id": str(uuid.uuid4())}
+            body = {"text": pending, "client_id": str(uuid.uuid4())}
             pending = None
             response = http.post("/api/chat/messages", json=body)
             if response.status_code != 200:

@@ -21,6 +21,7 @@ from admin_api.cases.schemas import (
     CaseFacts,
     CaseMessage,
     CaseOut,
+    CasePage,
     CloseIn,
     NoteOut,
     OfficeOut,
@@ -113,11 +114,29 @@ def list_cases(
     view: service.QueueView = service.QueueView.WAITING,
     language: Annotated[str | None, Query(max_length=8)] = None,
     topic: Annotated[str | None, Query(max_length=32)] = None,
-) -> list[CaseOut]:
-    """A queue view (waiting, mine, open, closed), most urgent and longest waiting first."""
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> CasePage:
+    """A page of a queue view (waiting, mine, open, closed), most urgent and longest waiting first,
+    with the count of the whole view and of all waiting cases."""
     allowed = service.allowed_languages(user, by_language=settings.case_access_by_language)
-    cases = service.queue(session, view=view, user=user, language=language, topic=topic, languages=allowed)
-    return [_case_out(h, _pseudonym(session, h), settings.case_overdue_s) for h in cases]
+    page = service.queue(
+        session,
+        view=view,
+        user=user,
+        language=language,
+        topic=topic,
+        limit=limit,
+        offset=offset,
+        languages=allowed,
+    )
+    return CasePage(
+        items=[_case_out(h, _pseudonym(session, h), settings.case_overdue_s) for h in page.items],
+        total=page.total,
+        waiting=page.waiting,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/{case_id}", responses=UNKNOWN_CASE)

@@ -23,6 +23,16 @@ class CaseOut(BaseModel):
     outcome: str | None
 
 
+class CasePage(BaseModel):
+    """One page of a queue view; ``total`` and ``waiting`` always count everything, not just the page."""
+
+    items: list[CaseOut]
+    total: int = Field(description="Cases in this view with its filters (all pages).")
+    waiting: int = Field(description="All waiting (unclaimed open) cases, whatever the view and filters.")
+    limit: int
+    offset: int
+
+
 class CaseMessage(BaseModel):
     id: int
     direction: str

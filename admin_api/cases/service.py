@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from admin_api.cases.canned import CannedReply, CannedState
@@ -29,18 +30,25 @@ class CaseConflict(Exception):
     """The case is not in a state that allows this (claimed by someone else, closed)."""
 
 
-def queue(
-    session: Session,
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    items: list[Handover]
+    total: int
+    waiting: int
+
+
+def _filtered(
+    query: Select[Any],
     *,
     view: QueueView,
     user: StaffUser,
-    language: str | None = None,
-    topic: str | None = None,
-    limit: int = 100,
-    languages: Collection[str] | None = None,
-) -> list[Handover]:
-    """Cases of one queue view, most urgent first, then longest waiting (only ``languages`` if given)."""
-    query: Select[tuple[Handover]] = select(Handover)
+    language: str | None,
+    topic: str | None,
+    languages: Collection[str] | None,
+) -> Select[Any]:
     if view == QueueView.WAITING:
         query = query.where(Handover.status == HandoverStatus.OPEN)
     elif view == QueueView.MINE:
@@ -55,7 +63,48 @@ def queue(
         query = query.where(Handover.topic == topic)
     if languages is not None:
         query = query.where(Handover.language.in_(list(languages)))
-    return list(session.scalars(query.order_by(Handover.urgency, Handover.created_at).limit(limit)))
+    return query
+
+
+def queue(
+    session: Session,
+    *,
+    view: QueueView,
+    user: StaffUser,
+    language: str | None = None,
+    topic: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    languages: Collection[str] | None = None,
+) -> QueuePage:
+    """One page of a queue view, most urgent (crisis) first, then longest waiting (only cases in
+    ``languages`` if given).
+
+    ``total`` counts the whole view with its filters and ``waiting`` every open case, so a page
+    never hides how many cases there are.
+    """
+    query = _filtered(
+        select(Handover), view=view, user=user, language=language, topic=topic, languages=languages
+    )
+    items = session.scalars(
+        query.order_by(Handover.urgency, Handover.created_at, Handover.id)
+        .limit(min(limit, MAX_PAGE))
+        .offset(offset)
+    )
+    count = _filtered(
+        select(func.count(Handover.id)),
+        view=view,
+        user=user,
+        language=language,
+        topic=topic,
+        languages=languages,
+    )
+    waiting = select(func.count(Handover.id)).where(Handover.status == HandoverStatus.OPEN)
+    if languages is not None:
+        waiting = waiting.where(Handover.language.in_(list(languages)))
+    return QueuePage(
+        items=list(items), total=int(session.scalar(count) or 0), waiting=int(session.scalar(waiting) or 0)
+    )
 
 
 def allowed_languages(user: StaffUser, *, by_language: bool) -> frozenset[str] | None:

@@ -24,6 +24,9 @@ from bot.threads import in_thread
 from bot.translation import backlog
 from bot.translation.service import get_translation_service
 from bot.web import chat, internal, nlg
+from bot.web.body_limit import BodyLimitMiddleware, rules_for
+from bot.web.errors import errors
+from bot.web.ratelimit import RateLimits
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await task
             await rasa.aclose()
 
-    app = FastAPI(title="Lotse", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Lotse", version="0.1.0", lifespan=lifespan, responses=errors(413))
+    app.add_middleware(
+        BodyLimitMiddleware,
+        rules=rules_for(settings),
+        default=settings.max_body_bytes,
+        internal_token=settings.secret("internal_token"),
+    )
+    app.state.rate_limits = RateLimits(settings)
     app.include_router(chat.router)
     app.include_router(nlg.router)
     app.include_router(internal.router)

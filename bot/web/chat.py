@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -18,13 +17,20 @@ from bot.conversations.models import Conversation, Direction, Message
 from bot.conversations.pseudonym import pseudonymize
 from bot.language.languages import LANGUAGES
 from bot.pipeline import ConversationErased, Incoming
+from bot.threads import in_thread
 from bot.web.dependencies import MAX_ID, AssistantDep, SessionDep, SettingsDep
 from bot.web.errors import errors
+from bot.web.ratelimit import RateLimits, rate_limits
+from bot.web.session_token import new_token, valid_token
 
 CHANNEL = "web"
 MAX_TEXT_CHARS = 20_000
 
 router = APIRouter(tags=["chat"])
+LimitsDep = Annotated[RateLimits, Depends(rate_limits)]
+SESSION_ERRORS = errors(
+    401, 429, e401="Unknown session: start one with POST /api/chat/sessions, send it in X-Lotse-Session"
+)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -38,7 +44,6 @@ class SessionOut(BaseModel):
 
 
 class MessageIn(BaseModel):
-    session: str = Field(min_length=16, max_length=128)
     text: str = Field(max_length=MAX_TEXT_CHARS)
     client_id: str | None = Field(default=None, max_length=128, description="Makes a resend idempotent.")
     language_hint: str | None = Field(default=None, max_length=16)
@@ -90,14 +95,41 @@ def page(request: Request, db: SessionDep, settings: SettingsDep) -> HTMLRespons
     )
 
 
-@router.post("/api/chat/sessions", responses=errors(400))
+SESSION_HEADER = "X-Lotse-Session"
+
+
+def web_session(
+    settings: SettingsDep,
+    token: Annotated[str | None, Header(alias=SESSION_HEADER, max_length=128)] = None,
+) -> str:
+    """The session token from the ``X-Lotse-Session`` header if ``POST /api/chat/sessions`` made it.
+
+    A header, never the URL: query strings and paths end up in proxy and server logs.
+    """
+    if not token or not valid_token(settings.secret("pseudonym_key"), token):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Unknown session: start a conversation with POST /api/chat/sessions and send its token "
+            f"in the {SESSION_HEADER} header.",
+        )
+    return token
+
+
+WebSession = Annotated[str, Depends(web_session)]
+
+
+@router.post("/api/chat/sessions", responses=errors(400, 429))
 def create_session(
     body: SessionIn,
+    request: Request,
     assistant: AssistantDep,
+    settings: SettingsDep,
+    limits: LimitsDep,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> SessionOut:
-    """Start a conversation; the returned token is the only key to it."""
-    token = secrets.token_urlsafe(24)
+    """Start a conversation; the returned (signed) token is the only key to it."""
+    limits.check("session_per_address", limits.address_key(request), "from this address")
+    token = new_token(settings.secret("pseudonym_key"))
     hint = body.language_hint or (accept_language.split(",")[0] if accept_language else None)
     pseudonym = assistant.conversation_for(channel=CHANNEL, user_id=token, language_hint=hint)
     return SessionOut(session=token, conversation=pseudonym)
@@ -112,16 +144,33 @@ def too_long(limit: int) -> str:
     )
 
 
-@router.post("/api/chat/messages", responses=errors(400, 410, 413))
-async def post_message(body: MessageIn, assistant: AssistantDep, settings: SettingsDep) -> MessageOut:
-    """Store, process and answer one message (at most ``LOTSE_MAX_MESSAGE_CHARS`` characters)."""
+def _limit_session(limits: RateLimits, request: Request, session: str, kind: str) -> None:
+    limits.check(f"{kind}_per_address", limits.address_key(request), "from this address")
+    limits.check(f"{kind}_per_session", limits.session_key(CHANNEL, session), "in this conversation")
+
+
+@router.post(
+    "/api/chat/messages",
+    responses={**errors(400, 410, 413), **SESSION_ERRORS},
+)
+async def post_message(
+    session: WebSession,
+    body: MessageIn,
+    request: Request,
+    assistant: AssistantDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+) -> MessageOut:
+    """Store, process and answer one message of the session in the ``X-Lotse-Session`` header
+    (at most ``LOTSE_MAX_MESSAGE_CHARS`` characters)."""
+    await in_thread(_limit_session, limits, request, session, "message")
     if len(body.text) > settings.max_message_chars:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, too_long(settings.max_message_chars))
     try:
         outcome = await assistant.handle(
             Incoming(
                 channel=CHANNEL,
-                user_id=body.session,
+                user_id=session,
                 text=body.text,
                 external_id=body.client_id,
                 language_hint=body.language_hint,
@@ -144,22 +193,28 @@ class ErasedOut(BaseModel):
     erased: bool
 
 
-@router.delete("/api/chat/sessions/{session}")
-async def delete_session(session: str, assistant: AssistantDep, settings: SettingsDep) -> ErasedOut:
-    """Erase everything Lotse stored about this conversation (messages, handovers, Rasa tracker,
+@router.delete("/api/chat/session", responses=SESSION_ERRORS)
+async def delete_session(
+    session: WebSession, request: Request, assistant: AssistantDep, settings: SettingsDep, limits: LimitsDep
+) -> ErasedOut:
+    """Erase everything Lotse stored about the header's conversation (messages, cases, Rasa tracker,
     cached translations); a message being answered right now is finished first, then erased too."""
+    await in_thread(_limit_session, limits, request, session, "read")
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
     return ErasedOut(erased=await assistant.erase(pseudonym))
 
 
-@router.get("/api/chat/messages")
+@router.get("/api/chat/messages", responses=SESSION_ERRORS)
 def list_replies(
-    session: Annotated[str, Query(min_length=16, max_length=128)],
+    session: WebSession,
+    request: Request,
     db: SessionDep,
     settings: SettingsDep,
+    limits: LimitsDep,
     after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[ReplyOut]:
     """Replies after ``after`` (answers that arrived later, e.g. once the assistant was back)."""
+    _limit_session(limits, request, session, "read")
     pseudonym = pseudonymize(settings.secret("pseudonym_key"), CHANNEL, session)
     rows = db.scalars(
         select(Message)

@@ -32,7 +32,7 @@ DESCRIPTIONS: dict[int, str] = {
     404: "Not found",
     409: "Conflicts with the current state (e.g. the case is claimed by someone else or closed)",
     410: "Gone: the conversation was deleted at the person's request while this request ran",
-    413: "Too large: e.g. a message longer than LOTSE_MAX_MESSAGE_CHARS; nothing was stored",
+    413: "Too large: a body over the route's limit or a message over LOTSE_MAX_MESSAGE_CHARS; nothing stored",
     429: "Too many requests: wait the number of seconds in Retry-After and try again",
     503: "A service the request needs is unavailable; nothing was changed, try again",
 }

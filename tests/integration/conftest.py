@@ -71,19 +71,20 @@ class Person:
             .json()
         )
         self.session: str = body["session"]
+        self.http.headers["X-Lotse-Session"] = self.session
         self.conversation: str = body["conversation"]
 
     def say(self, text: str, client_id: str | None = None) -> dict[str, Any]:
         response = self.http.post(
             "/api/chat/messages",
-            json={"session": self.session, "text": text, "client_id": client_id or str(uuid.uuid4())},
+            json={"text": text, "client_id": client_id or str(uuid.uuid4())},
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
 
     def later(self, after: int = 0) -> list[dict[str, Any]]:
-        response = self.http.get("/api/chat/messages", params={"session": self.session, "after": after})
+        response = self.http.get("/api/chat/messages", params={"after": after})
         assert response.status_code == 200
         replies: list[dict[str, Any]] = response.json()
         return replies

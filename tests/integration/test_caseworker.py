@@ -20,7 +20,9 @@ def test_claim_race_reply_and_hand_back(stack: Stack, person: Person) -> None:
 
     person.say("مرحبا")
     person.say("بدي احكي مع موظف لو سمحت")
-    waiting = api.get("/cases", params={"view": "waiting", "language": "ar"}, headers=auth(anna)).json()
+    waiting = api.get("/cases", params={"view": "waiting", "language": "ar"}, headers=auth(anna)).json()[
+        "items"
+    ]
     case = next(c for c in waiting if c["conversation"] == person.conversation)
     assert case["reason"] == "requested" and case["status"] == "open"
 

@@ -242,7 +242,7 @@ def test_arabic_crisis_gets_the_numbers_first_and_an_urgent_case_in_the_inbox(
             timeout=30,
         )
         .raise_for_status()
-        .json()
+        .json()["items"]
     )
     position = next(i for i, c in enumerate(queue) if c["conversation"] == person.pseudonym)
     case = queue[position]

@@ -305,7 +305,9 @@ def test_overdue_cases_are_flagged_and_a_case_can_be_reassigned(env: Env) -> Non
 
         handover = session.get_one(Handover, case)
         handover.created_at = handover.created_at.replace(year=handover.created_at.year - 1)
-    listed = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("caseworker")).json()
+    listed = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("caseworker")).json()[
+        "items"
+    ]
     assert next(c for c in listed if c["id"] == case)["overdue"] is True
     assert env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers("admin")).status_code == 200
     moved = env.client.post(
@@ -314,7 +316,7 @@ def test_overdue_cases_are_flagged_and_a_case_can_be_reassigned(env: Env) -> Non
         headers=env.headers("admin"),
     )
     assert moved.status_code == 200 and moved.json()["claimed_by"] == env.staff_ids["caseworker"]
-    mine = env.client.get("/api/admin/cases?view=mine", headers=env.headers("caseworker")).json()
+    mine = env.client.get("/api/admin/cases?view=mine", headers=env.headers("caseworker")).json()["items"]
     assert case in [c["id"] for c in mine]
 
 
@@ -581,7 +583,7 @@ def _settings(env: Env, **changes: Any) -> Iterator[None]:
 def test_every_case_answer_uses_the_overdue_setting(env: Env, action: str) -> None:
     case = env.case()
     with _settings(env, case_overdue_s=0.0):
-        listed = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("admin")).json()
+        listed = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("admin")).json()["items"]
         assert next(c for c in listed if c["id"] == case)["overdue"] is True
         if action == "claim":  # a claimed case is never overdue; an interpreter flag keeps it waiting
             answer = env.client.post(f"/api/admin/cases/{case}/claim", headers=env.headers("admin")).json()
@@ -612,9 +614,9 @@ def test_case_access_can_be_limited_to_the_caseworkers_languages(env: Env) -> No
     with _settings(env, case_access_by_language=True):
         assert env.client.get(f"/api/admin/cases/{arabic_case}", headers=farsi).status_code == 404
         assert env.client.post(f"/api/admin/cases/{arabic_case}/claim", headers=farsi).status_code == 404
-        listed = env.client.get("/api/admin/cases?view=waiting", headers=farsi).json()
+        listed = env.client.get("/api/admin/cases?view=waiting", headers=farsi).json()["items"]
         assert arabic_case not in [c["id"] for c in listed]
-        admin = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("admin")).json()
+        admin = env.client.get("/api/admin/cases?view=waiting", headers=env.headers("admin")).json()["items"]
         assert arabic_case in [c["id"] for c in admin]
         assert env.client.get("/api/admin/cases/abc", headers=farsi).status_code == 422
 
@@ -632,3 +634,35 @@ def test_the_inbox_escapes_quotes_for_html_attributes(env: Env, project_root: Pa
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == ["&quot;&#39;&gt;&lt;b&gt;&amp;", "", "3"]
+
+
+def test_queue_pages_show_every_waiting_case_crises_first(env: Env) -> None:
+    """150 scripted requests must not push a crisis (or any later case) out of sight."""
+    flood = [env.case() for _ in range(150)]
+    with session_scope(env.url) as session:
+        conv = Conversation(pseudonym=f"web-crisis{next(_counter)}", channel="web", language="ar")
+        session.add(conv)
+        session.flush()
+        crisis = create_handover(session, conversation=conv, reason=HandoverReason.CRISIS, topic=None).id
+    later = env.case()
+    seen: list[dict[str, Any]] = []
+    offset, total = 0, None
+    while True:
+        page = env.client.get(
+            "/api/admin/cases",
+            params={"view": "waiting", "limit": 40, "offset": offset},
+            headers=env.headers("caseworker"),
+        ).json()
+        assert page["waiting"] >= page["total"] >= 152 and page["limit"] == 40
+        total = page["total"]
+        seen += page["items"]
+        offset += 40
+        if not page["items"] or offset >= total:
+            break
+    ids = [c["id"] for c in seen]
+    assert len(ids) == total == len(set(ids))
+    assert {crisis, later, *flood} <= set(ids)
+    urgencies = [c["urgency"] for c in seen]
+    assert urgencies == sorted(urgencies) and ids.index(crisis) < ids.index(flood[0])
+    too_big = env.client.get("/api/admin/cases?limit=100000", headers=env.headers("caseworker"))
+    assert too_big.status_code == 422

@@ -43,13 +43,14 @@ def test_a_too_long_message_is_refused_with_a_clear_answer_and_not_stored(
     client, url = chat
     session = client.post("/api/chat/sessions", json={}).json()["session"]
     before = _stored(url)
-    response = client.post("/api/chat/messages", json={"session": session, "text": "x" * 4097})
+    headers = {"X-Lotse-Session": session}
+    response = client.post("/api/chat/messages", json={"text": "x" * 4097}, headers=headers)
     assert response.status_code == 413
     detail = response.json()["detail"]
     assert "höchstens 4096 Zeichen" in detail and "at most 4096 characters" in detail
     assert _stored(url) == before
     # up to the limit the message goes its usual way (here: stored, the assistant is not reachable)
-    ok = client.post("/api/chat/messages", json={"session": session, "text": "Frage " + "x" * 4090})
+    ok = client.post("/api/chat/messages", json={"text": "Frage " + "x" * 4090}, headers=headers)
     assert ok.status_code == 200 and ok.json()["status"] == "deferred"
     assert _stored(url) > before
 

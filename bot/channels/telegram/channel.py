@@ -49,6 +49,7 @@ from bot.conversations.pseudonym import pseudonymize
 from bot.language.languages import LANGUAGES, normalise_code
 from bot.pipeline import Assistant, ConversationErased, Incoming
 from bot.threads import in_thread
+from bot.web.ratelimit import RateLimits, TooManyRequests
 
 from . import store
 from .messages import DELETE_CANCEL, DELETE_CONFIRM, keyboard, split_text
@@ -114,6 +115,7 @@ class TelegramChannel:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._told_groups: set[int] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self.limits = RateLimits(settings)
 
     @property
     def webhook_mode(self) -> bool:
@@ -333,6 +335,16 @@ class TelegramChannel:
         """Send ``text`` through the assistant as this update and deliver the replies."""
         chat, user = update.effective_chat, update.effective_user
         if chat is None:
+            return
+        # the same per-conversation message limit as the web chat (LOTSE_RATE_LIMIT_MESSAGES_PER_SESSION)
+        try:
+            await in_thread(
+                self.limits.check, "message_per_session", self.pseudonym(chat.id), "in this conversation"
+            )
+        except TooManyRequests:
+            log.warning(
+                "telegram conversation %s over its message limit: update dropped", self.pseudonym(chat.id)
+            )
             return
         incoming = Incoming(
             channel=CHANNEL,
