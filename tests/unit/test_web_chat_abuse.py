@@ -24,38 +24,7 @@ from bot.language.languages import LANGUAGES
 from bot.pipeline import Assistant
 from bot.web.app import create_app
 from tests.conftest import BACKENDS, POSTGRES_URL, make_settings, migrate
-
-
-class FakeRasa:
-    """Answers with one greeting; ``/request_human`` like Rasa's handover action (a case is made by
-    the app's internal API there; here the test only records what reached Rasa)."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        self.texts.append(text)
-        reply = {
-            "key": "utter_greet",
-            "text": f"echo: {text}",
-            "language": metadata["language"],
-            "topic": "other",
-            "buttons": [],
-            "nlu": {"intent": "greet", "confidence": 0.99},
-        }
-        return [{"custom": {"lotse": reply}}]
-
-    async def events(self, *, sender: str) -> list[dict[str, Any]]:
-        return []
-
-    async def wait_for_turn(self, *, sender: str) -> None:
-        return None
-
-    async def healthy(self) -> bool:
-        return True
-
-    async def aclose(self) -> None:
-        return None
+from tests.unit.telegram.conftest import FakeRasa
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
