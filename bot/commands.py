@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from bot.content.render import ANSWER_TOPICS
+from bot.guided.payloads import valid_entities as valid_flow_entities
 from bot.language.languages import LANGUAGES
 
 _COMMAND = re.compile(r"/(?P<intent>[a-z_]{1,40})(?P<entities>\{.{0,200}\})?", re.DOTALL)
@@ -27,6 +28,7 @@ _BUTTONS: dict[str, EntityCheck] = {
     "something_else": _NONE,
     "choose_topic": {"topic": lambda v: isinstance(v, str) and v in ANSWER_TOPICS},
     "choose_language": {"language": lambda v: isinstance(v, str) and v in LANGUAGES},
+    "flow": {},  # checked as a whole by bot.guided.payloads.valid_entities
 }
 
 ALLOWED: dict[str, dict[str, EntityCheck]] = {
@@ -46,6 +48,11 @@ def is_allowed_command(channel: str, text: str) -> bool:
     if entity_checks is None:
         return False
     raw = match["entities"]
+    if match["intent"] == "flow":  # guided flows: handled by the app itself (bot.guided)
+        try:
+            return raw is not None and valid_flow_entities(json.loads(raw))
+        except ValueError:
+            return False
     if raw is None:
         return not entity_checks
     try:

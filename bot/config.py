@@ -10,6 +10,7 @@ development-default secret is an error at start-up.
 from __future__ import annotations
 
 import ipaddress
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -133,6 +134,24 @@ class Settings(BaseSettings):
         "with an answer saying so, and anything longer from another channel is cut before NLU.",
     )
     retry_interval_s: float = Field(default=5.0, description="How often unanswered messages are retried.")
+    reminder_interval_s: float = Field(
+        default=30.0, gt=0, description="How often due reminders (guided flows) are looked for and sent."
+    )
+    reminder_hour: int = Field(
+        default=9, ge=0, le=23, description="Local hour (LOTSE_OFFICE_TIMEZONE) at which a reminder is due."
+    )
+    reminder_time_scale: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=1.0,
+        description="Tests only: the time from scheduling to a reminder's due time is multiplied by this "
+        "(e.g. 1e-5 turns weeks into seconds). Refused in production.",
+    )
+    guided_today: date | None = Field(
+        default=None,
+        description="Tests only: the date the guided flows take as today (deadlines that end on a given "
+        "holiday whatever the real date). Refused in production.",
+    )
     unavailable_handover_s: float = Field(
         default=900.0, description="After this long without Rasa a waiting message is handed to a person."
     )
@@ -295,6 +314,12 @@ class Settings(BaseSettings):
         """The configured listening addresses that are not loopback (app, Rasa)."""
         binds = {"LOTSE_APP_HOST": self.app_host, "LOTSE_RASA_URL": _host_of(self.rasa_url)}
         return [f"{k}={v}" for k, v in binds.items() if not is_loopback(v)]
+
+    @model_validator(mode="after")
+    def _real_time(self) -> Settings:
+        if self.env == "production" and (self.reminder_time_scale != 1.0 or self.guided_today is not None):
+            raise ValueError("LOTSE_REMINDER_TIME_SCALE and LOTSE_GUIDED_TODAY are for tests, not production")
+        return self
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:

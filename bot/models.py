@@ -10,6 +10,7 @@ from bot.analytics.models import QuestionLog
 from bot.content.models import ContentItem, ContentTranslation
 from bot.conversations.models import Conversation, Message
 from bot.db import Base
+from bot.guided.models import GuidedFlow, Reminder
 from bot.handover.models import Handover
 
 __all__ = [
@@ -20,9 +21,11 @@ __all__ = [
     "ContentItem",
     "ContentTranslation",
     "Conversation",
+    "GuidedFlow",
     "Handover",
     "Message",
     "QuestionLog",
+    "Reminder",
     "StaffSession",
     "StaffUser",
 ]

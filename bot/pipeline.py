@@ -47,6 +47,8 @@ from bot.conversations.service import (
     tracker_event_count,
 )
 from bot.db import utcnow
+from bot.guided import service as guided
+from bot.guided.payloads import parse_payload
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.language.detect import detect
@@ -427,6 +429,10 @@ class Assistant:
             )
         if signal.crisis:
             return await in_thread(self._answer_crisis, message_id, language, signal)
+        if prep.state == ConversationState.BOT or parse_payload(text) is not None:
+            answered = await in_thread(self._answer_guided, message_id, text, language)
+            if answered is not None:
+                return answered
         if prep.state == ConversationState.HANDOVER:
             return await in_thread(self._keep_for_human, message_id, language)
 
@@ -456,6 +462,24 @@ class Assistant:
             payloads = [item["custom"]["lotse"] for item in raw if "lotse" in (item.get("custom") or {})]
         return await in_thread(self._store_answer, message_id, text, payloads, signal)
 
+    def _answer_guided(self, message_id: int, text: str, language: str) -> Outcome | None:
+        """A button or an answer of a guided flow (bot.guided), answered without Rasa; None if not one."""
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            conv = msg.conversation
+            ctx = guided.Context(session, conv, language, self.settings, utcnow())
+            replies = guided.handle(ctx, text)
+            if replies is None:
+                return None  # (a flow left for another question is committed as left)
+            rows = [outgoing_message(conv.id, reply, reply_to=msg.id) for reply in replies]
+            session.add_all(rows)
+            msg.intent, msg.confidence = guided.GUIDED_INTENT, None
+            msg.topic = next((r.topic for r in replies if r.topic != "other"), "other")
+            msg.content_key = replies[0].key if replies else None
+            msg.status = MessageStatus.ANSWERED
+            session.flush()
+            return Outcome(conv.pseudonym, msg.id, replies, [r.id for r in rows], status=msg.status)
+
     def _note_pivot(self, message_id: int, choice: Choice) -> None:
         """Keep the English translation and both parses with the message (for review and eval)."""
         with self.sessions.begin() as session:
@@ -481,6 +505,10 @@ class Assistant:
                     **(msg.payload or {}),
                     "crisis": signal.as_payload() or {"level": "hint", "nlu": round(nlu_crisis, 4)},
                 }
+            if msg.conversation.state == ConversationState.BOT and any(r.key in guided.STARTERS for r in replies):
+                # "when is my deadline": Rasa chose a flow's starter text; the flow's first question follows
+                ctx = guided.Context(session, msg.conversation, msg.conversation.language, self.settings, utcnow())
+                replies = guided.start_from_reply(ctx, replies)
             topic = next((r.topic for r in replies if r.topic != "other"), "other")
             msg.topic = topic
             msg.content_key = next((r.key for r in replies), None)

@@ -84,6 +84,10 @@ class CaseFacts(BaseModel):
     sent_non_text: bool = Field(description="The person tried to send a voice message, photo or file.")
     overdue: bool
     next_step: str = Field(description="Suggested next step for the caseworker (German).")
+    guided: list[str] = Field(
+        default_factory=list,
+        description="What the person answered in the guided flows (deadline helper, family check), German.",
+    )
 
 
 class OfficeOut(BaseModel):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.content.render import TOPICS
 from bot.conversations.models import Conversation, Direction, Message
+from bot.guided.service import case_lines
 from bot.handover.models import Handover, HandoverReason
 
 NON_TEXT_NOTICE = "utter_telegram_non_text"
@@ -43,6 +44,8 @@ class CaseSummary:
     """The person tried to send a voice message, photo or file (Lotse reads only text)."""
     overdue: bool
     next_step: str
+    guided: list[str]
+    """What the person answered in the guided flows (deadline helper, family check), German."""
 
 
 def _unique(values: list[str | None]) -> list[str]:
@@ -92,6 +95,7 @@ def summarise(session: Session, *, handover: Handover, overdue: bool) -> CaseSum
         sent_non_text=sent_non_text,
         overdue=overdue,
         next_step=next_step(reason=handover.reason, topic=topic, sent_non_text=sent_non_text),
+        guided=case_lines(session, conv.id),
     )
 
 
@@ -140,6 +144,15 @@ _BY_REASON = {
     ),
     HandoverReason.UNAVAILABLE: (
         "Der Assistent war nicht erreichbar: die offene Frage der Person (letzte Nachricht) beantworten."
+    ),
+    HandoverReason.APPEAL_DEADLINE: (
+        "Der Fristrechner hat höchstens 3 Tage bis zum Ende der Klagefrist errechnet (oder die Frist ist "
+        "abgelaufen; Angaben unten): heute anhand des Bescheids prüfen und sofort an Rechtsantragstelle, "
+        "Anwalt oder Beratung verweisen; bei Fristversäumnis Wiedereinsetzung (§ 60 VwGO) ansprechen."
+    ),
+    HandoverReason.FAMILY_DEADLINE: (
+        "Weniger als 3 Wochen der Drei-Monats-Frist (§ 29 Abs. 2 AufenthG) sind übrig (Angaben unten): "
+        "prüfen, ob die fristwahrende Anzeige schon gestellt ist, sonst heute dabei helfen."
     ),
     HandoverReason.ATTACHMENT: (
         "Die Person hat eine Sprachnachricht, ein Foto oder eine Datei geschickt (oft ein Brief); Lotse "

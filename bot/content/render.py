@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.content.models import ContentKind
 from bot.content.review import is_overdue
 from bot.content.service import ResolvedText, resolve
+from bot.guided.payloads import start_payload
 from bot.language.languages import LANGUAGES
 from bot.office_hours import OfficeHours, office_status
 
@@ -28,9 +29,36 @@ OFFICE_NOTICE_KEYS = frozenset(
         "utter_handover_individual",
         "utter_handover_crisis",
         "utter_handover_attachment",
+        "utter_flow_appeal_result_urgent",
+        "utter_flow_appeal_result_passed",
+        "utter_flow_family_result_refugee_urgent",
     }
 )
 """Replies that create a handover: they end with when the office opens (``meta_office_*``)."""
+GUIDED_OFFERS = {
+    **dict.fromkeys(
+        (
+            "utter_faq_appeal/deadline",
+            "utter_faq_appeal/manifestly_unfounded",
+            "utter_faq_appeal/dublin",
+            "utter_faq_appeal/upgrade_protection",
+            "utter_topic_asylum_appeal",
+        ),
+        ("meta_button_work_out_date", "appeal"),
+    ),
+    **dict.fromkeys(
+        (
+            "utter_faq_family/refugee_three_months",
+            "utter_faq_family/who_can_come",
+            "utter_faq_family/where_to_apply",
+            "utter_faq_family/documents",
+            "utter_faq_family/livelihood_housing",
+            "utter_topic_family_reunification",
+        ),
+        ("meta_button_family_check", "family"),
+    ),
+}
+"""Answers that offer a guided flow as a button: "Work out my deadline", "Check my family reunification"."""
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -101,11 +129,22 @@ def _topic_button(session: Session, topic: str, language: str) -> dict[str, str]
     }
 
 
+_MENU_FLOWS = ("utter_faq_appeal/deadline", "utter_faq_family/refugee_three_months")
+
+
+def _guided_button(session: Session, label_key: str, flow: str, language: str) -> dict[str, str]:
+    return {"title": _label(session, label_key, language), "payload": start_payload(flow)}
+
+
 def _buttons(session: Session, key: str, language: str, offered: Sequence[str]) -> list[dict[str, str]]:
     human = {"title": _label(session, "meta_button_human", language), "payload": "/request_human"}
     menu = {"title": _label(session, "meta_button_menu", language), "payload": "/help_menu"}
     if key == "utter_menu":
-        return [*(_topic_button(session, topic, language) for topic in TOPICS), human]
+        guided = [_guided_button(session, *GUIDED_OFFERS[k], language) for k in _MENU_FLOWS]
+        return [*(_topic_button(session, topic, language) for topic in TOPICS), *guided, human]
+    if key in GUIDED_OFFERS:
+        offer = _guided_button(session, *GUIDED_OFFERS[key], language)
+        return [offer, menu] if key.startswith("utter_topic_") else [offer]
     if key == "utter_ask_back":
         something_else = {
             "title": _label(session, "meta_button_something_else", language),
@@ -189,6 +228,7 @@ def render(
     now: datetime | None = None,
     offered: Sequence[str] = (),
     today: date | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> Reply:
     """The reply for ``key`` in ``language``; an unknown key yields the generic fallback text.
 
@@ -196,7 +236,8 @@ def render(
     computed for ``now`` (default: the current time). ``offered`` are the topics an ask-back
     (``utter_ask_back``) offers as buttons; unknown topics are left out. A factual answer whose
     item is past its ``review_by`` date on ``today`` (default: the date of ``now``) says so and
-    asks the person to confirm it with counselling.
+    asks the person to confirm it with counselling. ``values`` fill the text's ``{name}``
+    placeholders (dates of a guided flow); unknown placeholders stay as they are.
     """
     offered = [t for t in dict.fromkeys(offered) if t in ANSWER_TOPICS] if key == "utter_ask_back" else []
     resolved = resolve(session, key=key, language=language)
@@ -204,7 +245,7 @@ def render(
         resolved = resolve(session, key="utter_default", language=language)
         if resolved is None:
             raise LookupError("content store is empty: run `lotse content seed`")
-    text = resolved.text
+    text = fill(resolved.text, values) if values else resolved.text
     if resolved.kind == ContentKind.FAQ:
         day = today or (now or datetime.now(UTC)).date()
         text = f"{text}\n\n{_footer(session, resolved, language, day)}"

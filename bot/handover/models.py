@@ -20,14 +20,20 @@ class HandoverReason(enum.StrEnum):
     UNAVAILABLE = "unavailable"
     ATTACHMENT = "attachment"
     """The person sent a voice message, photo or file (Lotse reads only text and keeps none of them)."""
+    APPEAL_DEADLINE = "appeal_deadline"
+    """The appeal helper computed 3 days or fewer left (or a passed deadline)."""
+    FAMILY_DEADLINE = "family_deadline"
+    """The family reunification check computed less than 3 weeks left of the three months."""
 
 
 class Urgency(enum.IntEnum):
     """Lower sorts first in a queue."""
 
     CRITICAL = 0
-    HIGH = 1
-    NORMAL = 2
+    DEADLINE = 1
+    """A deadline computed by a guided flow is about to pass: right after crises."""
+    HIGH = 2
+    NORMAL = 3
 
 
 class HandoverStatus(enum.StrEnum):

@@ -17,6 +17,8 @@ _URGENCY = {
     HandoverReason.LOW_CONFIDENCE: Urgency.NORMAL,
     HandoverReason.UNAVAILABLE: Urgency.HIGH,
     HandoverReason.ATTACHMENT: Urgency.NORMAL,
+    HandoverReason.APPEAL_DEADLINE: Urgency.DEADLINE,
+    HandoverReason.FAMILY_DEADLINE: Urgency.DEADLINE,
 }
 TRANSCRIPT_LIMIT = 50
 

@@ -17,6 +17,7 @@ from bot.channels.telegram import webhook as telegram_webhook
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings, get_settings
 from bot.db import session_factory
+from bot.guided import reminders
 from bot.pipeline import Assistant
 from bot.rasa_client import RasaClient
 from bot.safety.detector import get_detector
@@ -62,6 +63,18 @@ async def _translation_loop(assistant: Assistant, interval_s: float) -> None:
             assistant.answered.clear()
 
 
+async def _reminder_loop(assistant: Assistant, interval_s: float) -> None:
+    """Send due reminders of the guided flows (each once, as an outgoing message of its conversation)."""
+    while True:
+        try:
+            sent = await in_thread(reminders.send_due, assistant.sessions, settings=assistant.settings)
+            if sent:
+                log.info("sent %d reminder(s)", sent)
+        except Exception:
+            log.exception("reminder loop failed; trying again")
+        await asyncio.sleep(interval_s)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until the lifespan starts."""
     settings = settings or get_settings()
@@ -77,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the crisis lexicons are indexed once, before the first message needs them (about 1 s)
         await in_thread(get_detector)
         retry = asyncio.create_task(_retry_loop(assistant, settings.retry_interval_s))
-        loops = [retry]
+        loops = [retry, asyncio.create_task(_reminder_loop(assistant, settings.reminder_interval_s))]
         if settings.translation_backend != "none":
             loops.append(asyncio.create_task(_translation_loop(assistant, settings.retry_interval_s)))
         telegram = TelegramChannel(settings, assistant) if settings.telegram_token else None

@@ -10,6 +10,7 @@ from bot.content.domain import DOMAIN_RESPONSES, domain_responses_yaml
 from bot.content.models import ContentKind
 from bot.content.render import ANSWER_TOPICS
 from bot.content.service import load_catalog, load_language_file
+from bot.guided.texts import is_guided_key
 from bot.language.languages import BEST_EFFORT_LANGUAGES, LANGUAGES, REQUIRED_LANGUAGES
 
 CATALOG = load_catalog()
@@ -26,8 +27,9 @@ def test_required_language_has_every_key(language: str) -> None:
 
 @pytest.mark.parametrize("language", BEST_EFFORT_LANGUAGES)
 def test_best_effort_language_has_every_fixed_turn(language: str) -> None:
+    """Fixed turns in the language; the guided flows run in English there (with the fallback note)."""
     texts = load_language_file(language)
-    needed = {k for k, e in CATALOG.items() if e.kind != ContentKind.FAQ}
+    needed = {k for k, e in CATALOG.items() if e.kind != ContentKind.FAQ and not is_guided_key(k)}
     missing = sorted(needed - set(texts))
     assert not missing, f"{language}: missing {missing}"
     assert all(v.strip() for v in texts.values())
