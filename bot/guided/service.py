@@ -30,6 +30,7 @@ from bot.guided.payloads import REMINDERS, START, STOP, FlowPayload, flow_payloa
 from bot.guided.steps import CHOOSE_REMINDER, Finished, Flow, ReminderPlan, Step, Text
 from bot.guided.texts import format_date, label, normalise, phrases, says
 from bot.handover.service import create_handover
+from bot.language.languages import LANGUAGES
 
 FLOWS: Mapping[str, Flow] = {"appeal": AppealFlow(), "family": FamilyFlow()}
 STARTERS = {flow.starter: name for name, flow in FLOWS.items()}
@@ -137,6 +138,9 @@ def start(ctx: Context, name: str, *, intro: bool = True) -> list[Reply]:
     else:
         row.step, row.answers, row.result, row.misses, row.started_at = first, {}, {}, 0, ctx.now
     replies = [render(ctx.session, key=flow.starter, language=ctx.language, now=ctx.now)] if intro else []
+    if not LANGUAGES[ctx.language].required if ctx.language in LANGUAGES else False:
+        # best-effort languages: the flow's texts are English (fallback); say so, in the language
+        replies.insert(0, _plain(ctx, "meta_guided_english_note"))
     return [*replies, _question(ctx, flow, flow.steps[first])]
 
 
@@ -316,19 +320,18 @@ def handle(ctx: Context, text: str) -> list[Reply] | None:
     if payload is not None:
         return _on_button(ctx, payload)
     row = _state(ctx)
-    stop_langs = tuple(dict.fromkeys((ctx.language, "en", "de")))
+    languages = tuple(dict.fromkeys((ctx.language, "en", "de")))
+    stop_flow = phrases(ctx.session, "meta_flow_stop_words", languages)
+    # "stop reminders" must be said as a whole; a bare "stop" ends the questions, never the reminders
+    stop_reminders = phrases(ctx.session, "meta_reminder_stop_words", languages) - stop_flow
+    if normalise(text) in stop_reminders and reminders.pending_count(ctx.session, ctx.conversation.id):
+        return _stop_reminders(ctx)
     if row is None:
-        if reminders.pending_count(ctx.session, ctx.conversation.id) and says(
-            text, phrases(ctx.session, "meta_reminder_stop_words", stop_langs)
-        ):
-            return _stop_reminders(ctx)
         return None
     if text.startswith("/"):
         row.step, row.answers = STOPPED, {}  # another button (menu, a topic, a person): the flow is left
         return None
-    if says(text, phrases(ctx.session, "meta_reminder_stop_words", stop_langs)):
-        return _stop_reminders(ctx)
-    if says(text, phrases(ctx.session, "meta_flow_stop_words", stop_langs)):
+    if says(text, stop_flow):
         return _stop(ctx, row)
     return _on_text(ctx, FLOWS[row.flow], row, text)
 
