@@ -505,9 +505,13 @@ class Assistant:
                     **(msg.payload or {}),
                     "crisis": signal.as_payload() or {"level": "hint", "nlu": round(nlu_crisis, 4)},
                 }
-            if msg.conversation.state == ConversationState.BOT and any(r.key in guided.STARTERS for r in replies):
+            if msg.conversation.state == ConversationState.BOT and any(
+                r.key in guided.STARTERS for r in replies
+            ):
                 # "when is my deadline": Rasa chose a flow's starter text; the flow's first question follows
-                ctx = guided.Context(session, msg.conversation, msg.conversation.language, self.settings, utcnow())
+                ctx = guided.Context(
+                    session, msg.conversation, msg.conversation.language, self.settings, utcnow()
+                )
                 replies = guided.start_from_reply(ctx, replies)
             topic = next((r.topic for r in replies if r.topic != "other"), "other")
             msg.topic = topic

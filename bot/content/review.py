@@ -25,6 +25,7 @@ from typing import Any
 from bot.content.models import ContentKind
 from bot.content.service import TRANSLATIONS_DIR, CatalogEntry, load_catalog, load_language_file
 from bot.content.status_file import ReviewRecord, load_status, text_hash, write_status
+from bot.guided.keys import is_guided_key
 from bot.language.languages import LANGUAGES, REQUIRED_LANGUAGES
 
 SOURCE_LANGUAGE = "de"
@@ -59,8 +60,9 @@ def is_overdue(review_by: date | None, today: date) -> bool:
 
 
 def needs_language(entry: CatalogEntry, language: str) -> bool:
-    """Required languages have every item; best-effort languages have the fixed turns and labels."""
-    return language in REQUIRED_LANGUAGES or entry.kind != ContentKind.FAQ
+    """Required languages have every item; best-effort languages have the fixed turns and labels
+    (not those of the guided flows, which run in English there)."""
+    return language in REQUIRED_LANGUAGES or (entry.kind != ContentKind.FAQ and not is_guided_key(entry.key))
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,11 @@ class AppealFlow:
         "period": Step(
             "period",
             "utter_flow_appeal_ask_period",
-            (("1w", "meta_flow_period_1w"), ("2w", "meta_flow_period_2w"), ("unknown", "meta_flow_period_unknown")),
+            (
+                ("1w", "meta_flow_period_1w"),
+                ("2w", "meta_flow_period_2w"),
+                ("unknown", "meta_flow_period_unknown"),
+            ),
         ),
         "delivered": Step("delivered", "utter_flow_appeal_ask_delivered", date=True),
     }
@@ -109,8 +113,9 @@ class AppealFlow:
             lines.append(f"Zugestellt am: {_de(answers['delivered'])}")
         if result.get("last_day"):
             source = "laut Bescheid" if result.get("period_source") == "letter" else "nach Tabelle (kürzeste)"
+            last = _de(str(result["last_day"]))
             lines.append(
-                f"Letzter Tag (berechnet, {result.get('weeks')} Woche(n) {source}): {_de(str(result['last_day']))}"
+                f"Letzter Tag (berechnet, {result.get('weeks')} Woche(n) {source}): {last}"
                 f" — noch {result.get('days_left')} Tag(e) bei Berechnung"
             )
         return lines

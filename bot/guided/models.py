@@ -34,7 +34,9 @@ class GuidedFlow(Base):
     flow: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(32))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, doc="Computed dates of a finished flow.")
+    result: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, doc="Computed dates of a finished flow."
+    )
     misses: Mapped[int] = mapped_column(Integer, default=0, doc="Answers in a row that fitted no option.")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

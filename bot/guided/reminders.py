@@ -112,7 +112,10 @@ def reminder_reply(session: Session, reminder: Reminder, *, today: date) -> Repl
     }
     reply = render(session, key=reminder.key, language=reminder.language, values=values)
     reply.buttons = [
-        {"title": label(session, "meta_button_stop_reminders", reminder.language), "payload": stop_reminders_payload()}
+        {
+            "title": label(session, "meta_button_stop_reminders", reminder.language),
+            "payload": stop_reminders_payload(),
+        }
     ]
     return reply
 

@@ -63,7 +63,8 @@ def _rendered(ctx: Context, text: Text, topic: str) -> Reply:
     values |= {name: format_date(s, day, lang) for name, day in text.dates.items()}
     values |= {name: fill(label(s, key, lang), values) for name, key in text.labels.items()}
     values |= {
-        name: "\n\n".join(fill(label(s, key, lang), values) for key in keys) for name, keys in text.parts.items()
+        name: "\n\n".join(fill(label(s, key, lang), values) for key in keys)
+        for name, keys in text.parts.items()
     }
     reply = render(s, key=text.key, language=lang, values=values, office=ctx.settings.office, now=ctx.now)
     reply.topic = topic
@@ -78,7 +79,10 @@ def _question(ctx: Context, flow: Flow, step: Step, *, key: str | None = None) -
     reply = render(ctx.session, key=key or step.question, language=ctx.language)
     reply.topic = flow.topic
     if step.date:
-        choices: tuple[tuple[str, str], ...] = (("today", "meta_flow_today"), ("yesterday", "meta_flow_yesterday"))
+        choices: tuple[tuple[str, str], ...] = (
+            ("today", "meta_flow_today"),
+            ("yesterday", "meta_flow_yesterday"),
+        )
     else:
         choices = step.choices
     reply.buttons = [_button(ctx, k, flow_payload(flow.name, step.name, v)) for v, k in choices]
@@ -94,7 +98,10 @@ def _ambiguous(ctx: Context, flow: Flow, step: Step, options: tuple[date, ...]) 
     reply = render(ctx.session, key="utter_flow_date_ambiguous", language=ctx.language)
     reply.topic = flow.topic
     reply.buttons = [
-        {"title": format_date(ctx.session, d, ctx.language), "payload": flow_payload(flow.name, step.name, d.isoformat())}
+        {
+            "title": format_date(ctx.session, d, ctx.language),
+            "payload": flow_payload(flow.name, step.name, d.isoformat()),
+        }
         for d in options
     ]
     reply.buttons.append(_button(ctx, "meta_button_stop", flow_payload(flow.name, step.name, STOP)))
@@ -138,7 +145,7 @@ def start(ctx: Context, name: str, *, intro: bool = True) -> list[Reply]:
     else:
         row.step, row.answers, row.result, row.misses, row.started_at = first, {}, {}, 0, ctx.now
     replies = [render(ctx.session, key=flow.starter, language=ctx.language, now=ctx.now)] if intro else []
-    if not LANGUAGES[ctx.language].required if ctx.language in LANGUAGES else False:
+    if ctx.language in LANGUAGES and not LANGUAGES[ctx.language].required:
         # best-effort languages: the flow's texts are English (fallback); say so, in the language
         replies.insert(0, _plain(ctx, "meta_guided_english_note"))
     return [*replies, _question(ctx, flow, flow.steps[first])]
@@ -263,7 +270,7 @@ def _on_button(ctx: Context, payload: FlowPayload) -> list[Reply]:
 
 
 def _choice_from_text(ctx: Context, step: Step, text: str) -> str | None:
-    """The option a typed answer names: its number, or its label (in the person's language, English, German)."""
+    """The option a typed answer names: its number or its label (person's language, English, German)."""
     norm = normalise(text)
     options = list(step.choices)
     if norm.isdigit() and 1 <= int(norm) <= len(options):
@@ -284,7 +291,9 @@ def _looks_like_a_question(text: str) -> bool:
 def _on_text(ctx: Context, flow: Flow, row: GuidedFlow, text: str) -> list[Reply] | None:
     if row.step == CHOOSE_REMINDER:
         choice = _choice_from_text(
-            ctx, Step(CHOOSE_REMINDER, "", (("yes", "meta_flow_reminder_yes"), ("no", "meta_flow_reminder_no"))), text
+            ctx,
+            Step(CHOOSE_REMINDER, "", (("yes", "meta_flow_reminder_yes"), ("no", "meta_flow_reminder_no"))),
+            text,
         )
         if choice is not None:
             return _reminder_choice(ctx, flow, row, choice)

@@ -11,15 +11,6 @@ from sqlalchemy.orm import Session
 from bot.content.render import fill
 from bot.content.service import resolve
 
-GUIDED_PREFIXES = ("utter_flow_", "meta_flow_", "utter_reminder", "meta_reminder_", "meta_button_stop")
-GUIDED_KEYS = frozenset({"meta_button_work_out_date", "meta_button_family_check", "meta_date_format", "meta_months"})
-
-
-def is_guided_key(key: str) -> bool:
-    """Texts of the guided flows (written in the required languages; best-effort languages get English)."""
-    return key.startswith(GUIDED_PREFIXES) or key in GUIDED_KEYS
-
-
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _NOT_WORD = re.compile(r"[^\w\s]+")
 

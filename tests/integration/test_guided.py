@@ -31,7 +31,9 @@ from tests.integration.test_telegram import TOKEN, TelegramUser, _buttons, _rest
 
 __all__ = ["emulator"]  # the Bot API emulator fixture, shared with the Telegram tests
 
-STORIES = yaml.safe_load((Path(__file__).parent / "guided_stories.yml").read_text(encoding="utf-8"))["stories"]
+STORIES = yaml.safe_load((Path(__file__).parent / "guided_stories.yml").read_text(encoding="utf-8"))[
+    "stories"
+]
 SCALE = "6e-5"
 """Reminders 5 and 7 days ahead arrive after about 25 and 35 seconds."""
 ENV = {
@@ -78,7 +80,10 @@ def _reminders(db: Engine, pseudonym: str) -> list[Reminder]:
     with Session(db) as session:
         return list(
             session.scalars(
-                select(Reminder).join(Conversation).where(Conversation.pseudonym == pseudonym).order_by(Reminder.id)
+                select(Reminder)
+                .join(Conversation)
+                .where(Conversation.pseudonym == pseudonym)
+                .order_by(Reminder.id)
             )
         )
 
@@ -119,7 +124,9 @@ def test_arabic_appeal_helper_on_telegram_with_reminders_across_a_restart_and_de
         _restart_app(guided_app, {})
         arrived = person.wait(before_reminders + 2, timeout=120)
         reminders = arrived[before_reminders:]
-        assert all("28" in m["text"] and any("\u0600" <= ch <= "\u06ff" for ch in m["text"]) for m in reminders)
+        assert all(
+            "28" in m["text"] and any("\u0600" <= ch <= "\u06ff" for ch in m["text"]) for m in reminders
+        )
         time.sleep(3)
         assert len(person.inbox()) == before_reminders + 2, "each reminder exactly once"
         assert len(other.inbox()) == other_seen, "nothing is sent after the conversation was deleted"
@@ -127,9 +134,7 @@ def test_arabic_appeal_helper_on_telegram_with_reminders_across_a_restart_and_de
         assert [r.status for r in sent] == [ReminderStatus.SENT, ReminderStatus.SENT]
         assert all(r.sent_at is not None and r.sent_at >= r.due_at for r in sent)
         with Session(stack_db) as session:
-            rows = session.scalars(
-                select(Message).where(Message.id.in_([r.message_id for r in sent]))
-            ).all()
+            rows = session.scalars(select(Message).where(Message.id.in_([r.message_id for r in sent]))).all()
             assert [m.status for m in rows] == [MessageStatus.DELIVERED, MessageStatus.DELIVERED]
     finally:
         person.http.close()
@@ -140,7 +145,9 @@ def _flow(person: Person, flow: str, step: str, value: str) -> dict[str, Any]:
     return person.say(flow_payload(flow, step, value))
 
 
-def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(guided_app: Stack, stack_db: Engine) -> None:
+def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(
+    guided_app: Stack, stack_db: Engine
+) -> None:
     waiting = Person(guided_app)
     person = Person(guided_app)
     try:
@@ -154,17 +161,28 @@ def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(guided_app:
         assert "22 December 2026" in body["replies"][0]["text"]
         admin = staff_token(guided_app, f"deadline-admin-{person.conversation[:8]}", "admin")
         headers = {"Authorization": f"Bearer {admin}"}
-        queue = httpx.get(
-            f"{guided_app.app_url}/api/admin/cases", params={"view": "waiting"}, headers=headers, timeout=30
-        ).raise_for_status().json()["items"]
+        queue = (
+            httpx.get(
+                f"{guided_app.app_url}/api/admin/cases",
+                params={"view": "waiting"},
+                headers=headers,
+                timeout=30,
+            )
+            .raise_for_status()
+            .json()["items"]
+        )
         ours = next(i for i, c in enumerate(queue) if c["conversation"] == person.conversation)
         older = next(i for i, c in enumerate(queue) if c["conversation"] == waiting.conversation)
         assert queue[ours]["reason"] == "appeal_deadline" and queue[ours]["urgency"] == Urgency.DEADLINE
         assert ours < older, "the urgent deadline comes before an older ordinary request"
         assert all(c["urgency"] <= Urgency.DEADLINE for c in queue[:ours])
-        case = httpx.get(
-            f"{guided_app.app_url}/api/admin/cases/{queue[ours]['id']}", headers=headers, timeout=30
-        ).raise_for_status().json()
+        case = (
+            httpx.get(
+                f"{guided_app.app_url}/api/admin/cases/{queue[ours]['id']}", headers=headers, timeout=30
+            )
+            .raise_for_status()
+            .json()
+        )
         assert any("22.12.2026" in line and "15.12.2026" not in line for line in case["summary"]["guided"])
         assert any("15.12.2026" in line for line in case["summary"]["guided"])
     finally:
@@ -176,7 +194,9 @@ def _start_by_asking(person: Person, flow: str, text: str) -> dict[str, Any]:
     """Ask in free text; the flow starts, or the answer offers its button (which is then pressed)."""
     body = person.say(text)
     keys = [r["key"] for r in body["replies"]]
-    first_question = {"appeal": "utter_flow_appeal_ask_decision", "family": "utter_flow_family_ask_status"}[flow]
+    first_question = {"appeal": "utter_flow_appeal_ask_decision", "family": "utter_flow_family_ask_status"}[
+        flow
+    ]
     if first_question in keys:
         return body
     offered = [b["payload"] for r in body["replies"] for b in r["buttons"]]

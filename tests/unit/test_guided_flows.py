@@ -72,7 +72,9 @@ def _values(reply: Reply) -> list[str]:
     return [b["payload"].split('"v":"')[1].split('"')[0] for b in reply.buttons]
 
 
-def test_appeal_helper_shifts_a_christmas_deadline_and_offers_reminders(seeded: Session, conf: Settings) -> None:
+def test_appeal_helper_shifts_a_christmas_deadline_and_offers_reminders(
+    seeded: Session, conf: Settings
+) -> None:
     chat = Chat(seeded, conf)
     intro, question = chat.must(start_payload("appeal"))
     assert intro.key == "utter_faq_appeal/deadline_helper" and intro.topic == "asylum_appeal"
@@ -100,8 +102,12 @@ def test_appeal_helper_shifts_a_christmas_deadline_and_offers_reminders(seeded: 
     assert sorted(r.deadline for r in rows) == ["2026-12-28", "2026-12-28"]
     assert {r.language for r in rows} == {"en"} and all(r.status == ReminderStatus.PENDING for r in rows)
     assert chat.state("appeal").step == DONE
-    assert seeded.scalar(select(func.count()).select_from(Handover)
-                         .where(Handover.conversation_id == chat.conv.id)) == 0
+    assert (
+        seeded.scalar(
+            select(func.count()).select_from(Handover).where(Handover.conversation_id == chat.conv.id)
+        )
+        == 0
+    )
 
 
 def test_unknown_period_uses_the_shortest_and_two_days_left_open_an_urgent_case(
@@ -136,7 +142,9 @@ def test_a_passed_deadline_explains_reinstatement_and_hands_over(seeded: Session
     )
 
 
-def test_dates_are_read_in_each_language_and_ambiguous_ones_asked_back(seeded: Session, conf: Settings) -> None:
+def test_dates_are_read_in_each_language_and_ambiguous_ones_asked_back(
+    seeded: Session, conf: Settings
+) -> None:
     chat = Chat(seeded, conf, language="ar")
     chat.must(start_payload("appeal"))
     chat.must(flow_payload("appeal", "decision", "rejected"))
@@ -175,9 +183,13 @@ def test_typed_answers_and_stale_buttons(seeded: Session, conf: Settings) -> Non
     chat = Chat(seeded, conf, language="de")
     chat.must(start_payload("appeal"))
     (period,) = chat.must("1")  # the first option by its number
-    assert period.key == "utter_flow_appeal_ask_period" and chat.state("appeal").answers == {"decision": "rejected"}
+    assert period.key == "utter_flow_appeal_ask_period" and chat.state("appeal").answers == {
+        "decision": "rejected"
+    }
     (again,) = chat.must(flow_payload("appeal", "decision", "dublin"))  # a button of the earlier question
-    assert again.key == "utter_flow_appeal_ask_period" and chat.state("appeal").answers == {"decision": "rejected"}
+    assert again.key == "utter_flow_appeal_ask_period" and chat.state("appeal").answers == {
+        "decision": "rejected"
+    }
     (delivered,) = chat.must("2 Wochen")  # the label of an option, typed
     assert delivered.key == "utter_flow_appeal_ask_delivered"
     assert chat.state("appeal").answers["period"] == "2w"
@@ -258,16 +270,26 @@ def test_due_reminders_are_sent_once_in_their_language_and_erasure_removes_them(
         assert days == [date(2026, 12, 25), date(2026, 12, 27)] and ctx.today == TODAY
         conv_id, pseudonym = conv.id, conv.pseudonym
     with sessions() as session:
-        dues = sorted(r.due_at for r in session.scalars(select(Reminder).where(Reminder.conversation_id == conv_id)))
+        dues = sorted(
+            r.due_at for r in session.scalars(select(Reminder).where(Reminder.conversation_id == conv_id))
+        )
     # scaled: 5 days minus one hour and 7 days minus one hour, times 1e-5: about 4 and 6 seconds
-    assert NOW + timedelta(seconds=3) < dues[0] < NOW + timedelta(seconds=5) < dues[1] < NOW + timedelta(seconds=7)
+    assert (
+        NOW + timedelta(seconds=3)
+        < dues[0]
+        < NOW + timedelta(seconds=5)
+        < dues[1]
+        < NOW + timedelta(seconds=7)
+    )
     assert reminders.send_due(sessions, settings=settings, now=NOW) == 0
     assert reminders.send_due(sessions, settings=settings, now=dues[0]) == 1
     assert reminders.send_due(sessions, settings=settings, now=dues[0]) == 0  # never twice
     assert reminders.send_due(sessions, settings=settings, now=dues[1]) == 1
     with sessions() as session:
         sent = session.scalars(
-            select(Message).where(Message.conversation_id == conv_id, Message.content_key == "utter_reminder_appeal")
+            select(Message).where(
+                Message.conversation_id == conv_id, Message.content_key == "utter_reminder_appeal"
+            )
         ).all()
         assert len(sent) == 2 and all(m.language == "uk" for m in sent)
         assert all(m.payload and m.payload["buttons"][0]["payload"] == stop_reminders_payload() for m in sent)
@@ -275,5 +297,15 @@ def test_due_reminders_are_sent_once_in_their_language_and_erasure_removes_them(
     with sessions.begin() as session:
         session.execute(delete(Conversation).where(Conversation.pseudonym == pseudonym))
     with sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Reminder).where(Reminder.conversation_id == conv_id)) == 0
-        assert session.scalar(select(func.count()).select_from(GuidedFlow).where(GuidedFlow.conversation_id == conv_id)) == 0
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Reminder).where(Reminder.conversation_id == conv_id)
+            )
+            == 0
+        )
+        assert (
+            session.scalar(
+                select(func.count()).select_from(GuidedFlow).where(GuidedFlow.conversation_id == conv_id)
+            )
+            == 0
+        )

@@ -10,7 +10,7 @@ from bot.content.domain import DOMAIN_RESPONSES, domain_responses_yaml
 from bot.content.models import ContentKind
 from bot.content.render import ANSWER_TOPICS
 from bot.content.service import load_catalog, load_language_file
-from bot.guided.texts import is_guided_key
+from bot.guided.keys import is_guided_key
 from bot.language.languages import BEST_EFFORT_LANGUAGES, LANGUAGES, REQUIRED_LANGUAGES
 
 CATALOG = load_catalog()

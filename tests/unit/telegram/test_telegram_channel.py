@@ -113,7 +113,7 @@ async def test_start_sends_privacy_notice_language_picker_and_menu(
     assert "/delete" in sent[0]["text"] and "حماية البيانات" in sent[0]["text"]
     languages = [row[0]["text"] for row in sent[1]["reply_markup"]["inline_keyboard"]]
     assert languages == [lang.native_name for lang in LANGUAGES.values()]
-    assert len(sent[2]["reply_markup"]["inline_keyboard"]) == 6
+    assert len(sent[2]["reply_markup"]["inline_keyboard"]) == 8  # 5 topics, 2 guided flows, a person
     assert rasa.texts == []
     conv = conversation(channel, chat)
     assert conv is not None and conv.language == "ar"
