@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -94,13 +94,13 @@ def cancel(session: Session, *, conversation_id: int, flow: str | None = None) -
 
 
 def pending_count(session: Session, conversation_id: int) -> int:
-    return len(
-        session.scalars(
-            select(Reminder.id).where(
-                Reminder.conversation_id == conversation_id, Reminder.status == ReminderStatus.PENDING
-            )
-        ).all()
+    """How many reminders of the conversation are still to be sent."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Reminder)
+        .where(Reminder.conversation_id == conversation_id, Reminder.status == ReminderStatus.PENDING)
     )
+    return int(count or 0)
 
 
 def reminder_reply(session: Session, reminder: Reminder, *, today: date) -> Reply:

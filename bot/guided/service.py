@@ -27,7 +27,7 @@ from bot.guided.dates import local_today
 from bot.guided.family import FamilyFlow
 from bot.guided.models import DONE, STOPPED, GuidedFlow
 from bot.guided.payloads import REMINDERS, START, STOP, FlowPayload, flow_payload, parse_payload
-from bot.guided.steps import CHOOSE_REMINDER, Finished, Flow, ReminderPlan, Step, Text
+from bot.guided.steps import CHOOSE_REMINDER, FREE_TEXT_LIMIT, SKIP, Finished, Flow, ReminderPlan, Step, Text
 from bot.guided.texts import format_date, label, normalise, phrases, says
 from bot.handover.service import create_handover
 from bot.language.languages import LANGUAGES
@@ -85,6 +85,8 @@ def _question(ctx: Context, flow: Flow, step: Step, *, key: str | None = None) -
         )
     else:
         choices = step.choices
+    if step.optional:
+        choices = (*choices, (SKIP, "meta_button_skip"))
     reply.buttons = [_button(ctx, k, flow_payload(flow.name, step.name, v)) for v, k in choices]
     reply.buttons.append(_button(ctx, "meta_button_stop", flow_payload(flow.name, step.name, STOP)))
     return reply
@@ -178,12 +180,14 @@ def _advance(ctx: Context, flow: Flow, row: GuidedFlow) -> list[Reply]:
 
 def _finish(ctx: Context, flow: Flow, row: GuidedFlow, finished: Finished) -> list[Reply]:
     row.result = finished.result
+    if finished.apply is not None:
+        finished.apply(ctx.session, ctx.conversation)
     if finished.handover is not None:
         create_handover(
             ctx.session,
             conversation=ctx.conversation,
             reason=finished.handover,
-            topic=flow.topic,
+            topic=finished.handover_topic or flow.topic,
             facts={"guided": {flow.name: {"answers": dict(row.answers), "result": finished.result}}},
         )
     replies = [_rendered(ctx, text, flow.topic) for text in finished.texts]
@@ -263,6 +267,9 @@ def _on_button(ctx: Context, payload: FlowPayload) -> list[Reply]:
             return [_ask_date_again(ctx, flow, step, "utter_flow_date_again")]
         row.answers = {**row.answers, step.name: day.isoformat()}
         return _advance(ctx, flow, row)
+    if step.optional and payload.value == SKIP:
+        row.answers = {**row.answers, step.name: ""}
+        return _advance(ctx, flow, row)
     if payload.value not in {v for v, _ in step.choices}:
         return [_question(ctx, flow, step, key="utter_flow_choose")]
     row.answers = {**row.answers, step.name: payload.value}
@@ -300,6 +307,9 @@ def _on_text(ctx: Context, flow: Flow, row: GuidedFlow, text: str) -> list[Reply
         row.step = DONE  # the offer was not taken up; the message is a new question
         return None
     step = flow.steps[row.step]
+    if step.free_text:
+        row.answers = {**row.answers, step.name: text.strip()[:FREE_TEXT_LIMIT]}
+        return _advance(ctx, flow, row)
     if step.date:
         parsed = parse_date(text, ctx.language, today=ctx.today)
         if isinstance(parsed, ParsedDate):
@@ -329,11 +339,14 @@ def handle(ctx: Context, text: str) -> list[Reply] | None:
     if payload is not None:
         return _on_button(ctx, payload)
     row = _state(ctx)
+    pending = reminders.pending_count(ctx.session, ctx.conversation.id)
+    if row is None and not pending:
+        return None  # the common case: two indexed lookups, nothing else
     languages = tuple(dict.fromkeys((ctx.language, "en", "de")))
     stop_flow = phrases(ctx.session, "meta_flow_stop_words", languages)
     # "stop reminders" must be said as a whole; a bare "stop" ends the questions, never the reminders
     stop_reminders = phrases(ctx.session, "meta_reminder_stop_words", languages) - stop_flow
-    if normalise(text) in stop_reminders and reminders.pending_count(ctx.session, ctx.conversation.id):
+    if pending and normalise(text) in stop_reminders:
         return _stop_reminders(ctx)
     if row is None:
         return None

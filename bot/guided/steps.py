@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
+from bot.conversations.models import Conversation
 from bot.handover.models import HandoverReason
 
 CHOOSE_REMINDER = "reminder"
@@ -15,12 +18,21 @@ CHOOSE_REMINDER = "reminder"
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One question: buttons (``choices``: value and label key) or a date (with today/yesterday buttons)."""
+    """One question: buttons (``choices``: value and label key), a date (with today/yesterday
+    buttons) or free text (``free_text``: any answer is kept as typed, up to ``FREE_TEXT_LIMIT``
+    characters). An ``optional`` step has a "skip" button (its answer is then ``""``).
+    """
 
     name: str
     question: str
     choices: tuple[tuple[str, str], ...] = ()
     date: bool = False
+    free_text: bool = False
+    optional: bool = False
+
+
+FREE_TEXT_LIMIT = 200
+SKIP = "skip"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +65,11 @@ class Finished:
     texts: list[Text]
     result: dict[str, Any]
     handover: HandoverReason | None = None
+    handover_topic: str | None = None
+    """Topic of the handover (default: the flow's topic)."""
     reminders: ReminderPlan | None = None
+    apply: Callable[[Session, Conversation], None] | None = None
+    """What else the result stores (a profile, a request), in the same transaction."""
 
 
 class Flow(Protocol):
