@@ -4,7 +4,13 @@ from __future__ import annotations
 
 GUIDED_PREFIXES = ("utter_flow_", "meta_flow_", "utter_reminder", "meta_reminder_", "meta_button_stop")
 GUIDED_KEYS = frozenset(
-    {"meta_button_work_out_date", "meta_button_family_check", "meta_date_format", "meta_months"}
+    {
+        "meta_button_skip",
+        "meta_button_work_out_date",
+        "meta_button_family_check",
+        "meta_date_format",
+        "meta_months",
+    }
 )
 
 
