@@ -29,7 +29,7 @@ def domain_responses_yaml(translations_dir: Path | None = None) -> str:
     responses = {
         key: [{"text": f"[{key} is served by the Lotse NLG endpoint]"}]
         for key, entry in catalog.items()
-        if entry.kind == ContentKind.FAQ or key in used
+        if (entry.kind == ContentKind.FAQ and "/" in key) or key in used
     }
     retrieval_intents = sorted({key.removeprefix("utter_").split("/")[0] for key in responses if "/" in key})
     body = yaml.safe_dump(
@@ -44,7 +44,8 @@ def used_in_dialogues(directory: Path = DIALOGUES_DIR) -> set[str]:
     """Response names that rules and stories use directly.
 
     Responses that only custom actions send (handover texts, topic overviews) or that the app sends
-    itself (unavailable, empty message) need no domain entry: the NLG endpoint serves them anyway.
+    itself (unavailable, empty message, the guided flows' results) need no domain entry: the NLG
+    endpoint or the app serves them anyway.
     """
     return set(
         re.findall(r"action:\s*(utter_[\w/]+)", "\n".join(p.read_text() for p in directory.rglob("*.yml")))
