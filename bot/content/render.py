@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.content.models import ContentKind
 from bot.content.review import is_overdue
 from bot.content.service import ResolvedText, resolve
-from bot.guided.payloads import start_payload
+from bot.guided.payloads import menu_payload, start_payload
 from bot.language.languages import LANGUAGES
 from bot.office_hours import OfficeHours, office_status
 
@@ -129,9 +129,6 @@ def _topic_button(session: Session, topic: str, language: str) -> dict[str, str]
     }
 
 
-_MENU_FLOWS = ("utter_faq_appeal/deadline", "utter_faq_family/refugee_three_months")
-
-
 def _guided_button(session: Session, label_key: str, flow: str, language: str) -> dict[str, str]:
     return {"title": _label(session, label_key, language), "payload": start_payload(flow)}
 
@@ -140,8 +137,9 @@ def _buttons(session: Session, key: str, language: str, offered: Sequence[str]) 
     human = {"title": _label(session, "meta_button_human", language), "payload": "/request_human"}
     menu = {"title": _label(session, "meta_button_menu", language), "payload": "/help_menu"}
     if key == "utter_menu":
-        guided = [_guided_button(session, *GUIDED_OFFERS[k], language) for k in _MENU_FLOWS]
-        return [*(_topic_button(session, topic, language) for topic in TOPICS), *guided, human]
+        deadline = _guided_button(session, *GUIDED_OFFERS["utter_faq_appeal/deadline"], language)
+        more = {"title": _label(session, "meta_flow_menu_button", language), "payload": menu_payload()}
+        return [*(_topic_button(session, topic, language) for topic in TOPICS), deadline, more, human]
     if key in GUIDED_OFFERS:
         offer = _guided_button(session, *GUIDED_OFFERS[key], language)
         return [offer, menu] if key.startswith("utter_topic_") else [offer]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 FLOWS = ("appeal", "family")
 REMINDERS = "reminders"
+MENU = "menu"
+"""Not a flow: the list of all guided flows ("step-by-step help")."""
 START = "start"
 STOP = "stop"
 
@@ -37,6 +39,10 @@ def start_payload(flow: str) -> str:
     return flow_payload(flow, START, START)
 
 
+def menu_payload() -> str:
+    return flow_payload(MENU, START, START)
+
+
 def stop_reminders_payload() -> str:
     return flow_payload(REMINDERS, STOP, STOP)
 
@@ -47,7 +53,7 @@ def valid_entities(entities: object) -> bool:
         return False
     flow, step, value = entities["f"], entities["s"], entities["v"]
     return (
-        flow in (*FLOWS, REMINDERS)
+        flow in (*FLOWS, REMINDERS, MENU)
         and isinstance(step, str)
         and _NAME.fullmatch(step) is not None
         and isinstance(value, str)

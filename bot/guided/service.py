@@ -26,7 +26,16 @@ from bot.guided.date_parser import AmbiguousDate, ParsedDate, parse_date
 from bot.guided.dates import local_today
 from bot.guided.family import FamilyFlow
 from bot.guided.models import DONE, STOPPED, GuidedFlow
-from bot.guided.payloads import REMINDERS, START, STOP, FlowPayload, flow_payload, parse_payload
+from bot.guided.payloads import (
+    MENU,
+    REMINDERS,
+    START,
+    STOP,
+    FlowPayload,
+    flow_payload,
+    parse_payload,
+    start_payload,
+)
 from bot.guided.steps import CHOOSE_REMINDER, FREE_TEXT_LIMIT, SKIP, Finished, Flow, ReminderPlan, Step, Text
 from bot.guided.texts import format_date, label, normalise, phrases, says
 from bot.handover.service import create_handover
@@ -34,6 +43,8 @@ from bot.language.languages import LANGUAGES
 
 FLOWS: Mapping[str, Flow] = {"appeal": AppealFlow(), "family": FamilyFlow()}
 STARTERS = {flow.starter: name for name, flow in FLOWS.items()}
+FLOW_BUTTONS = {"appeal": "meta_button_work_out_date", "family": "meta_button_family_check"}
+"""Label of each flow's start button in the list of guided flows (default ``meta_flow_<name>_button``)."""
 """Content keys (Rasa retrieval answers) that start a flow when Rasa answers with them."""
 GUIDED_INTENT = "guided_flow"
 """Stored as the intent of a message the flow engine answered."""
@@ -243,9 +254,22 @@ def _date_value(ctx: Context, value: str) -> date | None:
         return None
 
 
+def guided_menu(ctx: Context) -> Reply:
+    """Every guided flow as a button ("step-by-step help"), then the main menu."""
+    reply = _plain(ctx, "utter_flow_menu")
+    reply.buttons = [
+        _button(ctx, FLOW_BUTTONS.get(name, f"meta_flow_{name}_button"), start_payload(name))
+        for name in FLOWS
+    ]
+    reply.buttons.append(_button(ctx, "meta_button_menu", "/help_menu"))
+    return reply
+
+
 def _on_button(ctx: Context, payload: FlowPayload) -> list[Reply]:
     if payload.flow == REMINDERS:
         return _stop_reminders(ctx)
+    if payload.flow == MENU:
+        return [guided_menu(ctx)]
     flow = FLOWS[payload.flow]
     if payload.step == START:
         return start(ctx, flow.name, intro=True)

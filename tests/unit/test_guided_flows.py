@@ -17,7 +17,7 @@ from bot.conversations.models import Conversation, ConversationState, Message
 from bot.guided import reminders
 from bot.guided import service as guided
 from bot.guided.models import DONE, STOPPED, GuidedFlow, Reminder, ReminderStatus
-from bot.guided.payloads import flow_payload, start_payload, stop_reminders_payload
+from bot.guided.payloads import flow_payload, menu_payload, start_payload, stop_reminders_payload
 from bot.handover.models import Handover, HandoverReason, Urgency
 from tests.conftest import make_settings
 
@@ -309,3 +309,13 @@ def test_due_reminders_are_sent_once_in_their_language_and_erasure_removes_them(
             )
             == 0
         )
+
+
+def test_the_guided_menu_lists_every_flow(seeded: Session, conf: Settings) -> None:
+    chat = Chat(seeded, conf, language="tr")
+    (menu,) = chat.must(menu_payload())
+    assert menu.key == "utter_flow_menu" and menu.language == "tr"
+    starts = [b["payload"] for b in menu.buttons]
+    assert starts[: len(guided.FLOWS)] == [start_payload(name) for name in guided.FLOWS]
+    assert starts[-1] == "/help_menu"
+    assert all(not b["title"].startswith("meta_") for b in menu.buttons), "every flow has a label"
