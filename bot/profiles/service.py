@@ -82,7 +82,14 @@ class Report:
 
 
 def _suppress(counter: Counter[str]) -> dict[str, int | None]:
-    return {value: (n if n >= MIN_CELL else None) for value, n in sorted(counter.items())}
+    """Cells under ``MIN_CELL`` hidden; when only one is, the smallest other one too (otherwise the
+    total minus the shown cells would give it away)."""
+    cells: dict[str, int | None] = {v: (n if n >= MIN_CELL else None) for v, n in sorted(counter.items())}
+    hidden = [v for v, n in cells.items() if n is None]
+    shown = sorted((n, v) for v, n in cells.items() if n is not None)
+    if len(hidden) == 1 and shown:
+        cells[shown[0][1]] = None
+    return cells
 
 
 def education_report(session: Session) -> Report:

@@ -284,22 +284,21 @@ def _conv(session: Session) -> int:
 
 
 def test_report_counts_and_suppresses_small_cells(session: Session) -> None:
-    for _ in range(3):
-        save_profile(session, conversation_id=_conv(session), answers={"german": "a2", "goal": "work"})
-    save_profile(
-        session, conversation_id=_conv(session), answers={"german": "b1", "goal": "work", "field": "it"}
-    )
-    save_profile(
-        session,
-        conversation_id=_conv(session),
-        answers={"german": "a2", "goal": "training", "other_languages": "Tigrinya"},
-    )
+    people = [
+        *[{"german": "a2", "goal": "work"}] * 3,
+        *[{"german": "b1", "goal": "work", "field": "it"}] * 3,
+        {"german": "c1", "goal": "work", "field": "it"},
+        {"german": "a2", "goal": "training", "other_languages": "Tigrinya"},
+    ]
+    for answers in people:
+        save_profile(session, conversation_id=_conv(session), answers=answers)
     report = education_report(session)
-    assert report.total == 5
-    assert report.counts["german"] == {"a2": 4, "b1": None}  # one person: not shown
-    assert report.counts["goal"] == {"training": None, "work": 4}
-    assert report.counts["field"] == {"it": None, "not_answered": 4}
-    assert report.counts["school_years"] == {"not_answered": 5}
+    assert report.total == 8
+    # one person with C1: hidden, and the next smallest cell too (8 - 4 - 3 would give the 1 away)
+    assert report.counts["german"] == {"a2": 4, "b1": None, "c1": None}
+    assert report.counts["goal"] == {"training": None, "work": None}
+    assert report.counts["field"] == {"it": 4, "not_answered": 4}
+    assert report.counts["school_years"] == {"not_answered": 8}
     assert "Tigrinya" not in repr(report)  # never free text
     assert MIN_CELL == 3
 
@@ -317,12 +316,13 @@ def test_cli_report_prints_counts_and_hides_small_cells(
     migrate(url)
     with session_scope(url) as session:
         for n in range(4):
-            answers = {"german": "a1" if n < 3 else "c1", "other_languages": "Pashto"}
+            answers = {"german": "a1" if n < 3 else "c1", "other_languages": "Pashto", "goal": "work"}
             save_profile(session, conversation_id=_conv(session), answers=answers)
     monkeypatch.setenv("LOTSE_DATABASE_URL", url)
     assert main(["profiles", "report", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["total"] == 4 and data["counts"]["german"] == {"a1": 3, "c1": None}
+    assert data["total"] == 4 and data["counts"]["goal"] == {"work": 4}
+    assert data["counts"]["german"] == {"a1": None, "c1": None}
     assert main(["profiles", "report"]) == 0
     text = capsys.readouterr().out
     assert "People with an education profile: 4" in text and "<3  c1" in text and "Pashto" not in text
