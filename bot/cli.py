@@ -254,6 +254,31 @@ def cmd_questions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_profiles(args: argparse.Namespace) -> int:
+    """Education profiles: anonymous counts for planning (cells under 3 people are hidden)."""
+    from bot.db import session_scope
+    from bot.profiles.service import MIN_CELL, education_report
+
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        report = education_report(session)
+    if args.json:
+        print(json.dumps(asdict(report), ensure_ascii=False, indent=2))
+        return 0
+    hidden = f"<{MIN_CELL}"
+    print(f"People with an education profile: {report.total if report.total is not None else hidden}")
+    for dimension, counts in report.counts.items():
+        print(f"\n{dimension}:")
+        for value, count in counts.items():
+            print(f"  {count if count is not None else hidden:>5}  {value}")
+    for district, dimensions in (report.by_district or {}).items():
+        print(f"\ndistrict {district}:")
+        for dimension, counts in dimensions.items():
+            shown = ", ".join(f"{v}={c if c is not None else hidden}" for v, c in counts.items())
+            print(f"  {dimension}: {shown}")
+    return 0
+
+
 # ---------------------------------------------------------------------- talking and measuring
 
 
@@ -354,6 +379,14 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("--limit", type=int, default=15)
     top.add_argument("--json", action="store_true")
     questions.set_defaults(func=cmd_questions)
+
+    profiles = sub.add_parser("profiles", help=cmd_profiles.__doc__)
+    psub = profiles.add_subparsers(dest="action", required=True)
+    preport = psub.add_parser(
+        "report", help="education profiles counted by school years, German, field, goal"
+    )
+    preport.add_argument("--json", action="store_true")
+    profiles.set_defaults(func=cmd_profiles)
 
     chat = sub.add_parser("chat", help=cmd_chat.__doc__)
     chat.add_argument("--url", help="app URL (default: LOTSE_APP_URL)")

@@ -12,6 +12,7 @@ from bot.conversations.models import Conversation, Message
 from bot.db import Base
 from bot.guided.models import GuidedFlow, Reminder
 from bot.handover.models import Handover
+from bot.profiles.models import EducationProfile
 
 __all__ = [
     "ApiToken",
@@ -21,6 +22,7 @@ __all__ = [
     "ContentItem",
     "ContentTranslation",
     "Conversation",
+    "EducationProfile",
     "GuidedFlow",
     "Handover",
     "Message",

@@ -31,6 +31,7 @@ from admin_api.cases.schemas import (
 )
 from admin_api.cases.summary import summarise
 from admin_api.dependencies import CurrentUser, StaffOnly
+from admin_api.profiles.service import profile_for_case
 from admin_api.staff.models import StaffUser
 from bot.config import Settings
 from bot.content.render import render
@@ -178,6 +179,7 @@ def _detail(session: Session, h: Handover, settings: Settings) -> CaseDetail:
         needs_interpreter=bool(h.facts.get("needs_interpreter")),
         messages=[_case_message(m) for m in messages],
         notes=[NoteOut(id=n.id, staff_user_id=n.staff_user_id, text=n.text, at=n.at) for n in notes],
+        education_profile=profile_for_case(session, h.conversation_id),
     )
 
 

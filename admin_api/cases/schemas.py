@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from admin_api.profiles.schemas import EducationProfileOut
+
 
 class CaseOut(BaseModel):
     id: int
@@ -109,6 +111,9 @@ class CaseDetail(CaseOut):
     summary: CaseFacts
     office: OfficeOut
     notes: list[NoteOut]
+    education_profile: EducationProfileOut | None = Field(
+        default=None, description="The person's education profile (stored with consent), German labels."
+    )
 
 
 class CannedOut(BaseModel):

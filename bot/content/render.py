@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.content.models import ContentKind
 from bot.content.review import is_overdue
 from bot.content.service import ResolvedText, resolve
-from bot.guided.payloads import menu_payload, start_payload
+from bot.guided.payloads import menu_payload, profile_payload, start_payload
 from bot.language.languages import LANGUAGES
 from bot.office_hours import OfficeHours, office_status
 
@@ -56,6 +56,16 @@ GUIDED_OFFERS = {
             "utter_topic_family_reunification",
         ),
         ("meta_button_family_check", "family"),
+    ),
+    **dict.fromkeys(
+        (
+            "utter_faq_education/recognition_foreign_qualifications",
+            "utter_faq_education/school_certificates",
+            "utter_faq_education/vocational_training",
+            "utter_faq_education/job_language_course",
+            "utter_topic_education",
+        ),
+        ("meta_flow_education_button_start", "education"),
     ),
 }
 """Answers that offer a guided flow as a button: "Work out my deadline", "Check my family reunification"."""
@@ -129,6 +139,19 @@ def _topic_button(session: Session, topic: str, language: str) -> dict[str, str]
     }
 
 
+_PROFILE_BUTTONS = {
+    "utter_flow_education_saved": (
+        ("meta_flow_education_button_show", profile_payload("show")),
+        ("meta_flow_education_button_delete", profile_payload("delete")),
+    ),
+    "utter_flow_education_profile_show": (
+        ("meta_flow_education_button_change", start_payload("education")),
+        ("meta_flow_education_button_delete", profile_payload("delete")),
+    ),
+}
+"""The education profile's own buttons: show, change (start the questions again), delete."""
+
+
 def _guided_button(session: Session, label_key: str, flow: str, language: str) -> dict[str, str]:
     return {"title": _label(session, label_key, language), "payload": start_payload(flow)}
 
@@ -140,6 +163,11 @@ def _buttons(session: Session, key: str, language: str, offered: Sequence[str]) 
         deadline = _guided_button(session, *GUIDED_OFFERS["utter_faq_appeal/deadline"], language)
         more = {"title": _label(session, "meta_flow_menu_button", language), "payload": menu_payload()}
         return [*(_topic_button(session, topic, language) for topic in TOPICS), deadline, more, human]
+    if key in _PROFILE_BUTTONS:
+        return [
+            {"title": _label(session, label, language), "payload": payload}
+            for label, payload in _PROFILE_BUTTONS[key]
+        ]
     if key in GUIDED_OFFERS:
         offer = _guided_button(session, *GUIDED_OFFERS[key], language)
         return [offer, menu] if key.startswith("utter_topic_") else [offer]

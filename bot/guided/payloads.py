@@ -11,10 +11,12 @@ import json
 import re
 from dataclasses import dataclass
 
-FLOWS = ("appeal", "family")
+FLOWS = ("appeal", "family", "education")
 REMINDERS = "reminders"
 MENU = "menu"
 """Not a flow: the list of all guided flows ("step-by-step help")."""
+PROFILE = "profile"
+"""Pseudo-flow of the profile buttons: step ``show`` or ``delete``."""
 START = "start"
 STOP = "stop"
 
@@ -47,13 +49,18 @@ def stop_reminders_payload() -> str:
     return flow_payload(REMINDERS, STOP, STOP)
 
 
+def profile_payload(action: str) -> str:
+    """The payload of "show my profile" (``show``) or "delete my profile" (``delete``)."""
+    return flow_payload(PROFILE, action, action)
+
+
 def valid_entities(entities: object) -> bool:
     """Whether a payload's JSON object is one of ours (for the command allow-list)."""
     if not isinstance(entities, dict) or set(entities) != {"f", "s", "v"}:
         return False
     flow, step, value = entities["f"], entities["s"], entities["v"]
     return (
-        flow in (*FLOWS, REMINDERS, MENU)
+        flow in (*FLOWS, REMINDERS, MENU, PROFILE)
         and isinstance(step, str)
         and _NAME.fullmatch(step) is not None
         and isinstance(value, str)

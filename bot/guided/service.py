@@ -24,10 +24,12 @@ from bot.guided import reminders
 from bot.guided.appeal import AppealFlow
 from bot.guided.date_parser import AmbiguousDate, ParsedDate, parse_date
 from bot.guided.dates import local_today
+from bot.guided.education import EducationFlow
 from bot.guided.family import FamilyFlow
 from bot.guided.models import DONE, STOPPED, GuidedFlow
 from bot.guided.payloads import (
     MENU,
+    PROFILE,
     REMINDERS,
     START,
     STOP,
@@ -40,10 +42,16 @@ from bot.guided.steps import CHOOSE_REMINDER, FREE_TEXT_LIMIT, SKIP, Finished, F
 from bot.guided.texts import format_date, label, normalise, phrases, says
 from bot.handover.service import create_handover
 from bot.language.languages import LANGUAGES
+from bot.profiles import chat as profile_chat
+from bot.profiles.service import find_profile
 
-FLOWS: Mapping[str, Flow] = {"appeal": AppealFlow(), "family": FamilyFlow()}
+FLOWS: Mapping[str, Flow] = {"appeal": AppealFlow(), "family": FamilyFlow(), "education": EducationFlow()}
 STARTERS = {flow.starter: name for name, flow in FLOWS.items()}
-FLOW_BUTTONS = {"appeal": "meta_button_work_out_date", "family": "meta_button_family_check"}
+FLOW_BUTTONS = {
+    "appeal": "meta_button_work_out_date",
+    "family": "meta_button_family_check",
+    "education": "meta_flow_education_button_start",
+}
 """Label of each flow's start button in the list of guided flows (default ``meta_flow_<name>_button``)."""
 """Content keys (Rasa retrieval answers) that start a flow when Rasa answers with them."""
 GUIDED_INTENT = "guided_flow"
@@ -270,6 +278,8 @@ def _on_button(ctx: Context, payload: FlowPayload) -> list[Reply]:
         return _stop_reminders(ctx)
     if payload.flow == MENU:
         return [guided_menu(ctx)]
+    if payload.flow == PROFILE:
+        return profile_chat.action(ctx.session, ctx.conversation.id, ctx.language, payload.step)
     flow = FLOWS[payload.flow]
     if payload.step == START:
         return start(ctx, flow.name, intro=True)
@@ -307,11 +317,16 @@ def _choice_from_text(ctx: Context, step: Step, text: str) -> str | None:
     if norm.isdigit() and 1 <= int(norm) <= len(options):
         return options[int(norm) - 1][0]
     found: set[str] = set()
+    exact: set[str] = set()  # an exact label wins over labels it contains ("10–12" over "0")
     for language in dict.fromkeys((ctx.language, "en", "de")):
         for value, key in options:
             title = normalise(label(ctx.session, key, language))
+            if norm == title:
+                exact.add(value)
             if norm == title or (len(norm) >= 4 and (norm in title or title in norm)):
                 found.add(value)
+    if len(exact) == 1:
+        return exact.pop()
     return found.pop() if len(found) == 1 else None
 
 
@@ -362,6 +377,11 @@ def handle(ctx: Context, text: str) -> list[Reply] | None:
     payload = parse_payload(text)
     if payload is not None:
         return _on_button(ctx, payload)
+    if find_profile(ctx.session, ctx.conversation.id) is not None:
+        # "show my profile" / "delete my profile" (only asked when there is a profile)
+        action = profile_chat.asked(ctx.session, text, ctx.language)
+        if action is not None:
+            return profile_chat.action(ctx.session, ctx.conversation.id, ctx.language, action)
     row = _state(ctx)
     pending = reminders.pending_count(ctx.session, ctx.conversation.id)
     if row is None and not pending:
@@ -400,7 +420,11 @@ def case_lines(session: Session, conversation_id: int) -> list[str]:
         .order_by(GuidedFlow.updated_at.desc())
     ).all()
     out = []
-    titles = {"appeal": "Fristrechner Klage", "family": "Familiennachzug-Check"}
+    titles = {
+        "appeal": "Fristrechner Klage",
+        "family": "Familiennachzug-Check",
+        "education": "Bildungsprofil",
+    }
     for row in rows:
         flow = FLOWS.get(row.flow)
         if flow is None or not row.answers:

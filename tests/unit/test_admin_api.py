@@ -225,6 +225,10 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         lambda e, r: e.client.get("/api/admin/audit", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 403, "admin": 200},
     ),
+    "GET /reports/education": (
+        lambda e, r: e.client.get("/api/admin/reports/education", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
 }
 
 
@@ -666,3 +670,45 @@ def test_queue_pages_show_every_waiting_case_crises_first(env: Env) -> None:
     assert urgencies == sorted(urgencies) and ids.index(crisis) < ids.index(flood[0])
     too_big = env.client.get("/api/admin/cases?limit=100000", headers=env.headers("caseworker"))
     assert too_big.status_code == 422
+
+
+def test_case_page_export_and_report_show_the_education_profile(env: Env) -> None:
+    from bot.profiles.service import save_profile
+
+    case = env.case()
+    with session_scope(env.url) as session:
+        from bot.handover.models import Handover
+
+        conv_id = session.get_one(Handover, case).conversation_id
+        save_profile(
+            session,
+            conversation_id=conv_id,
+            answers={"german": "b1", "field": "health", "certificate_country": "Eritrea", "goal": "training"},
+        )
+        for n in range(3):  # three more people with the same German level and goal
+            conv = Conversation(pseudonym=f"web-edu{next(_counter)}-{n}", channel="web", language="ti")
+            session.add(conv)
+            session.flush()
+            save_profile(session, conversation_id=conv.id, answers={"german": "b1", "goal": "training"})
+    detail = env.client.get(f"/api/admin/cases/{case}", headers=env.headers("caseworker")).json()
+    lines = {line["label"]: line["value"] for line in detail["education_profile"]["lines"]}
+    assert lines == {
+        "Land des Schulabschlusses": "Eritrea",
+        "Ausbildung/Studium: Fachrichtung": "Gesundheit/Pflege",
+        "Deutschniveau": "B1",
+        "Ziel": "Berufsausbildung",
+    }
+    exported = env.client.get(f"/api/admin/cases/{case}/export", headers=env.headers("caseworker")).json()
+    assert exported["education_profile"]["lines"] == detail["education_profile"]["lines"]
+    other = env.client.get(f"/api/admin/cases/{env.case()}", headers=env.headers("admin")).json()
+    assert other["education_profile"] is None
+    page = env.client.get(f"/inbox/cases/{case}")  # the page shows the profile from the case API
+    assert page.status_code == 200 and "Bildungsprofil" in page.text and "c.education_profile" in page.text
+    report = env.client.get("/api/admin/reports/education", headers=env.headers("caseworker")).json()
+    assert report["min_cell"] == 3 and report["total"] >= 4
+    assert report["counts"]["german"]["b1"] >= 4 and report["counts"]["goal"]["training"] >= 4
+    assert report["labels"]["goal"]["training"] == "Berufsausbildung"
+    assert "Eritrea" not in json.dumps(report)  # no free text in the report
+    assert all(v is None or v >= 3 for counts in report["counts"].values() for v in counts.values())
+    log = env.client.get("/api/admin/audit?limit=5", headers=env.headers("admin")).json()
+    assert any(entry["action"] == "report_education" for entry in log)

@@ -30,6 +30,7 @@ from bot.conversations.models import Conversation
 from bot.db import session_scope
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
+from bot.profiles.service import save_profile
 from bot.web.app import create_app
 from tests.conftest import make_settings, migrate
 
@@ -53,6 +54,8 @@ def _app() -> FastAPI:
                 session.add(conv)
                 session.flush()
                 create_handover(session, conversation=conv, reason=HandoverReason.REQUESTED, topic=None)
+                # an education profile each, so that case pages and the report carry one
+                save_profile(session, conversation_id=conv.id, answers={"german": "a2", "goal": "work"})
             _STATE.update(url=url, admin_id=admin.id, token_id=token.id, token=secret)
         _STATE["app"] = create_app(
             make_settings(
