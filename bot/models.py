@@ -12,6 +12,7 @@ from bot.conversations.models import Conversation, Message
 from bot.db import Base
 from bot.guided.models import GuidedFlow, Reminder
 from bot.handover.models import Handover
+from bot.interpreters.models import InterpreterRequest
 
 __all__ = [
     "ApiToken",
@@ -23,6 +24,7 @@ __all__ = [
     "Conversation",
     "GuidedFlow",
     "Handover",
+    "InterpreterRequest",
     "Message",
     "QuestionLog",
     "Reminder",

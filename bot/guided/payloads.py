@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
-FLOWS = ("appeal", "family")
+FLOWS = ("appeal", "family", "flat_search", "flat_help", "interpreter")
 REMINDERS = "reminders"
 START = "start"
 STOP = "stop"

@@ -25,6 +25,8 @@ from bot.guided.appeal import AppealFlow
 from bot.guided.date_parser import AmbiguousDate, ParsedDate, parse_date
 from bot.guided.dates import local_today
 from bot.guided.family import FamilyFlow
+from bot.guided.flat_search import FlatHelpFlow, FlatSearchFlow
+from bot.guided.interpreter import InterpreterFlow
 from bot.guided.models import DONE, STOPPED, GuidedFlow
 from bot.guided.payloads import REMINDERS, START, STOP, FlowPayload, flow_payload, parse_payload
 from bot.guided.steps import CHOOSE_REMINDER, FREE_TEXT_LIMIT, SKIP, Finished, Flow, ReminderPlan, Step, Text
@@ -32,7 +34,13 @@ from bot.guided.texts import format_date, label, normalise, phrases, says
 from bot.handover.service import create_handover
 from bot.language.languages import LANGUAGES
 
-FLOWS: Mapping[str, Flow] = {"appeal": AppealFlow(), "family": FamilyFlow()}
+FLOWS: Mapping[str, Flow] = {
+    "appeal": AppealFlow(),
+    "family": FamilyFlow(),
+    "flat_search": FlatSearchFlow(),
+    "flat_help": FlatHelpFlow(),
+    "interpreter": InterpreterFlow(),
+}
 STARTERS = {flow.starter: name for name, flow in FLOWS.items()}
 """Content keys (Rasa retrieval answers) that start a flow when Rasa answers with them."""
 GUIDED_INTENT = "guided_flow"
@@ -68,6 +76,7 @@ def _rendered(ctx: Context, text: Text, topic: str) -> Reply:
     }
     reply = render(s, key=text.key, language=lang, values=values, office=ctx.settings.office, now=ctx.now)
     reply.topic = topic
+    reply.buttons = [*reply.buttons, *(_button(ctx, k, payload) for k, payload in text.buttons)]
     return reply
 
 
@@ -376,7 +385,13 @@ def case_lines(session: Session, conversation_id: int) -> list[str]:
         .order_by(GuidedFlow.updated_at.desc())
     ).all()
     out = []
-    titles = {"appeal": "Fristrechner Klage", "family": "Familiennachzug-Check"}
+    titles = {
+        "appeal": "Fristrechner Klage",
+        "family": "Familiennachzug-Check",
+        "flat_search": "Wohnungssuche-Checkliste",
+        "flat_help": "Hilfe bei der Wohnungssuche",
+        "interpreter": "Dolmetscheranfrage",
+    }
     for row in rows:
         flow = FLOWS.get(row.flow)
         if flow is None or not row.answers:
