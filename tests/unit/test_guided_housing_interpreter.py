@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from admin_api.cases.summary import next_step
 from bot.config import Settings
-from bot.content.render import Reply
+from bot.content.render import Reply, render
 from bot.content.service import load_language_file, seed
 from bot.conversations.models import Conversation
 from bot.guided import service as guided
@@ -388,3 +388,11 @@ def test_every_text_of_the_new_flows_exists_in_the_required_languages(language: 
     assert "§ 12a AufenthG" in texts["meta_flow_flat_search_block_residence"]
     assert "2" in texts["meta_flow_flat_search_block_registration"]
     assert "§ 22 Abs. 4 SGB II" in texts["meta_flow_flat_search_block_jobcenter"]
+
+
+@pytest.mark.parametrize("language", ["de", "fa", "ps"])
+def test_housing_answers_offer_the_flat_search_checklist(seeded: Session, language: str) -> None:
+    reply = render(seeded, key="utter_faq_housing/finding_flat", language=language)
+    assert [b["payload"] for b in reply.buttons] == [start_payload("flat_search")]
+    expected = {"de": "Meine Checkliste Wohnungssuche", "fa": "فهرست کارهای خانه‌یابی من"}
+    assert reply.buttons[0]["title"] == expected.get(language, "My flat-search checklist")
