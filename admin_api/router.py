@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from admin_api.audit.router import router as audit_router
 from admin_api.cases.router import router as cases_router
 from admin_api.content.router import router as content_router
+from admin_api.interpreters.router import router as interpreters_router
 from admin_api.profiles.router import router as profiles_router
 from admin_api.review.router import router as review_router
 from admin_api.staff.router import auth_router, staff_router, token_router
@@ -15,6 +16,7 @@ for sub in (
     staff_router,
     token_router,
     cases_router,
+    interpreters_router,
     content_router,
     review_router,
     audit_router,

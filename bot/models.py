@@ -12,6 +12,7 @@ from bot.conversations.models import Conversation, Message
 from bot.db import Base
 from bot.guided.models import GuidedFlow, Reminder
 from bot.handover.models import Handover
+from bot.interpreters.models import InterpreterRequest
 from bot.profiles.models import EducationProfile
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "EducationProfile",
     "GuidedFlow",
     "Handover",
+    "InterpreterRequest",
     "Message",
     "QuestionLog",
     "Reminder",

@@ -37,7 +37,7 @@ from bot.config import Settings
 from bot.content.render import render
 from bot.conversations.models import Conversation, Direction, Message
 from bot.db import utcnow
-from bot.handover.models import Handover
+from bot.handover.models import Handover, HandoverReason
 from bot.office_hours import office_status
 from bot.pipeline import outgoing_message
 from bot.rasa_client import RasaUnavailable
@@ -115,11 +115,13 @@ def list_cases(
     view: service.QueueView = service.QueueView.WAITING,
     language: Annotated[str | None, Query(max_length=8)] = None,
     topic: Annotated[str | None, Query(max_length=32)] = None,
+    reason: HandoverReason | None = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> CasePage:
     """A page of a queue view (waiting, mine, open, closed), most urgent and longest waiting first,
-    with the count of the whole view and of all waiting cases."""
+    with the count of the whole view and of all waiting cases; ``language``, ``topic`` and ``reason``
+    (the kind of handover, e.g. ``housing_help``) filter."""
     allowed = service.allowed_languages(user, by_language=settings.case_access_by_language)
     page = service.queue(
         session,
@@ -127,6 +129,7 @@ def list_cases(
         user=user,
         language=language,
         topic=topic,
+        reason=reason,
         limit=limit,
         offset=offset,
         languages=allowed,

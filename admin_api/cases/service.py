@@ -15,7 +15,7 @@ from admin_api.cases.models import CaseNote
 from admin_api.staff.models import Role, StaffUser
 from bot.conversations.models import Conversation, ConversationState, Direction, Message, MessageStatus
 from bot.db import utcnow
-from bot.handover.models import Handover, HandoverStatus
+from bot.handover.models import Handover, HandoverReason, HandoverStatus
 from bot.translation.service import Bilingual
 
 
@@ -48,6 +48,7 @@ def _filtered(
     language: str | None,
     topic: str | None,
     languages: Collection[str] | None,
+    reason: HandoverReason | None = None,
 ) -> Select[Any]:
     if view == QueueView.WAITING:
         query = query.where(Handover.status == HandoverStatus.OPEN)
@@ -61,6 +62,8 @@ def _filtered(
         query = query.where(Handover.language == language)
     if topic:
         query = query.where(Handover.topic == topic)
+    if reason is not None:
+        query = query.where(Handover.reason == reason)
     if languages is not None:
         query = query.where(Handover.language.in_(list(languages)))
     return query
@@ -73,6 +76,7 @@ def queue(
     user: StaffUser,
     language: str | None = None,
     topic: str | None = None,
+    reason: HandoverReason | None = None,
     limit: int = 50,
     offset: int = 0,
     languages: Collection[str] | None = None,
@@ -84,7 +88,13 @@ def queue(
     never hides how many cases there are.
     """
     query = _filtered(
-        select(Handover), view=view, user=user, language=language, topic=topic, languages=languages
+        select(Handover),
+        view=view,
+        user=user,
+        language=language,
+        topic=topic,
+        languages=languages,
+        reason=reason,
     )
     items = session.scalars(
         query.order_by(Handover.urgency, Handover.created_at, Handover.id)
@@ -98,6 +108,7 @@ def queue(
         language=language,
         topic=topic,
         languages=languages,
+        reason=reason,
     )
     waiting = select(func.count(Handover.id)).where(Handover.status == HandoverStatus.OPEN)
     if languages is not None:

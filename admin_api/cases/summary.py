@@ -154,6 +154,12 @@ _BY_REASON = {
         "Weniger als 3 Wochen der Drei-Monats-Frist (§ 29 Abs. 2 AufenthG) sind übrig (Angaben unten): "
         "prüfen, ob die fristwahrende Anzeige schon gestellt ist, sonst heute dabei helfen."
     ),
+    HandoverReason.HOUSING_HELP: (
+        "Die Person möchte Hilfe bei der Wohnungssuche (Angaben unten: Haushaltsgröße, Wunschorte, Einzug, "
+        "Barrierefreiheit, wer die Miete zahlt): an Wohnungsgesellschaften, Wohnprojekte oder die "
+        "Migrationsberatung vermitteln; bei Jobcenter/Sozialamt auf die Zusicherung vor der "
+        "Vertragsunterschrift hinweisen."
+    ),
     HandoverReason.ATTACHMENT: (
         "Die Person hat eine Sprachnachricht, ein Foto oder eine Datei geschickt (oft ein Brief); Lotse "
         "speichert den Inhalt nicht. Schriftlich nachfragen, worum es geht, und sagen, wie Unterlagen "

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from admin_api.dependencies import SESSION_COOKIE
 from admin_api.staff.service import session_user, user_for_token
 from bot.conversations.models import Direction, Message
-from bot.handover.models import Handover
+from bot.handover.models import Handover, HandoverReason
 from bot.web.dependencies import IdPath, SettingsDep
 from bot.web.errors import LOGIN_REQUIRED
 
@@ -40,7 +40,27 @@ def login_page(request: Request) -> HTMLResponse:
 @pages.get("", response_class=HTMLResponse)
 def queue_page(request: Request) -> HTMLResponse:
     """The queue (the page loads its data from the API; unauthenticated visitors are sent to login)."""
-    return templates.TemplateResponse(request, "queue.html", {})
+    return templates.TemplateResponse(request, "queue.html", {"reasons": REASONS})
+
+
+REASONS = [
+    (HandoverReason.REQUESTED.value, "Wunsch nach einem Menschen / Asked for a person"),
+    (HandoverReason.INDIVIDUAL.value, "Eigener Fall / Individual case"),
+    (HandoverReason.LOW_CONFIDENCE.value, "Nicht verstanden / Not understood"),
+    (HandoverReason.CRISIS.value, "Krise / Crisis"),
+    (HandoverReason.UNAVAILABLE.value, "Assistent nicht erreichbar / Assistant unavailable"),
+    (HandoverReason.ATTACHMENT.value, "Anhang / Attachment"),
+    (HandoverReason.APPEAL_DEADLINE.value, "Klagefrist / Appeal deadline"),
+    (HandoverReason.FAMILY_DEADLINE.value, "Familiennachzug-Frist / Family deadline"),
+    (HandoverReason.HOUSING_HELP.value, "Wohnungssuche / Housing help"),
+]
+"""The queue's filter by kind of handover (every reason; a test checks none is missing)."""
+
+
+@pages.get("/interpreters", response_class=HTMLResponse)
+def interpreters_page(request: Request) -> HTMLResponse:
+    """Interpreter requests with a status filter and buttons to change the status."""
+    return templates.TemplateResponse(request, "interpreters.html", {})
 
 
 @pages.get("/content", response_class=HTMLResponse)

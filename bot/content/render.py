@@ -67,8 +67,17 @@ GUIDED_OFFERS = {
         ),
         ("meta_flow_education_button_start", "education"),
     ),
+    **dict.fromkeys(
+        (
+            "utter_faq_housing/finding_flat",
+            "utter_faq_housing/leave_shared_accommodation",
+            "utter_faq_housing/jobcenter_rent",
+        ),
+        ("meta_flow_flat_search_offer", "flat_search"),
+    ),
 }
-"""Answers that offer a guided flow as a button: "Work out my deadline", "Check my family reunification"."""
+"""Answers that offer a guided flow as a button: "Work out my deadline", "Check my family reunification",
+"My flat-search checklist"."""
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 

@@ -26,6 +26,8 @@ from bot.guided.date_parser import AmbiguousDate, ParsedDate, parse_date
 from bot.guided.dates import local_today
 from bot.guided.education import EducationFlow
 from bot.guided.family import FamilyFlow
+from bot.guided.flat_search import FlatHelpFlow, FlatSearchFlow
+from bot.guided.interpreter import InterpreterFlow
 from bot.guided.models import DONE, STOPPED, GuidedFlow
 from bot.guided.payloads import (
     MENU,
@@ -45,12 +47,21 @@ from bot.language.languages import LANGUAGES
 from bot.profiles import chat as profile_chat
 from bot.profiles.service import find_profile
 
-FLOWS: Mapping[str, Flow] = {"appeal": AppealFlow(), "family": FamilyFlow(), "education": EducationFlow()}
+FLOWS: Mapping[str, Flow] = {
+    "appeal": AppealFlow(),
+    "family": FamilyFlow(),
+    "education": EducationFlow(),
+    "flat_search": FlatSearchFlow(),
+    "flat_help": FlatHelpFlow(),
+    "interpreter": InterpreterFlow(),
+}
 STARTERS = {flow.starter: name for name, flow in FLOWS.items()}
 FLOW_BUTTONS = {
     "appeal": "meta_button_work_out_date",
     "family": "meta_button_family_check",
     "education": "meta_flow_education_button_start",
+    "flat_search": "meta_flow_flat_search_offer",
+    "flat_help": "meta_flow_flat_search_need_help",
 }
 """Label of each flow's start button in the list of guided flows (default ``meta_flow_<name>_button``)."""
 """Content keys (Rasa retrieval answers) that start a flow when Rasa answers with them."""
@@ -87,6 +98,7 @@ def _rendered(ctx: Context, text: Text, topic: str) -> Reply:
     }
     reply = render(s, key=text.key, language=lang, values=values, office=ctx.settings.office, now=ctx.now)
     reply.topic = topic
+    reply.buttons = [*reply.buttons, *(_button(ctx, k, payload) for k, payload in text.buttons)]
     return reply
 
 
@@ -424,6 +436,9 @@ def case_lines(session: Session, conversation_id: int) -> list[str]:
         "appeal": "Fristrechner Klage",
         "family": "Familiennachzug-Check",
         "education": "Bildungsprofil",
+        "flat_search": "Wohnungssuche-Checkliste",
+        "flat_help": "Hilfe bei der Wohnungssuche",
+        "interpreter": "Dolmetscheranfrage",
     }
     for row in rows:
         flow = FLOWS.get(row.flow)

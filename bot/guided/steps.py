@@ -49,6 +49,8 @@ class Text:
     dates: Mapping[str, date] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    buttons: tuple[tuple[str, str], ...] = ()
+    """Buttons under the text: label key and payload (e.g. ``start_payload`` of a follow-up flow)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ class HandoverReason(enum.StrEnum):
     """The appeal helper computed 3 days or fewer left (or a passed deadline)."""
     FAMILY_DEADLINE = "family_deadline"
     """The family reunification check computed less than 3 weeks left of the three months."""
+    HOUSING_HELP = "housing_help"
+    """The person asked for help finding a flat (the flat-search profile is in the facts)."""
 
 
 class Urgency(enum.IntEnum):

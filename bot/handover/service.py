@@ -19,6 +19,7 @@ _URGENCY = {
     HandoverReason.ATTACHMENT: Urgency.NORMAL,
     HandoverReason.APPEAL_DEADLINE: Urgency.DEADLINE,
     HandoverReason.FAMILY_DEADLINE: Urgency.DEADLINE,
+    HandoverReason.HOUSING_HELP: Urgency.NORMAL,
 }
 TRANSCRIPT_LIMIT = 50
 

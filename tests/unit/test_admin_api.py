@@ -24,6 +24,7 @@ from bot.conversations.models import Conversation
 from bot.db import session_scope, utcnow
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
+from bot.interpreters.service import create_request
 from bot.web.app import create_app
 from tests.conftest import POSTGRES_URL, make_settings, migrate
 
@@ -129,6 +130,25 @@ def _patch_staff(env: Env, role: str) -> Any:
     )
 
 
+def _patch_interpreter_request(env: Env, role: str) -> Any:
+    with session_scope(env.url) as session:
+        conv = Conversation(pseudonym=f"web-ir{next(_counter)}", channel="web", language="de")
+        session.add(conv)
+        session.flush()
+        row = create_request(
+            session,
+            conversation_id=conv.id,
+            language="ar",
+            dialect="",
+            appointment_type="doctor",
+            wishes="",
+            mode="phone",
+        )
+    return env.client.patch(
+        f"/api/admin/interpreter-requests/{row.id}", json={"status": "arranged"}, headers=env.headers(role)
+    )
+
+
 MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
     "GET /auth/me": (
         lambda e, r: e.client.get("/api/admin/auth/me", headers=e.headers(r)),
@@ -201,6 +221,22 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         # with no Rasa reachable the pause cannot be lifted: nothing changes, 503
         {"anonymous": 401, "caseworker": 503, "admin": 503},
     ),
+    "GET /interpreter-requests": (
+        lambda e, r: e.client.get("/api/admin/interpreter-requests?status=open", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "PATCH /interpreter-requests/{id}": (
+        _patch_interpreter_request,
+        {"anonymous": 401, "caseworker": 200, "admin": 200},
+    ),
+    "POST /cases/{id}/interpreter-requests": (
+        lambda e, r: e.client.post(
+            f"/api/admin/cases/{e.case()}/interpreter-requests",
+            json={"language": "ar", "appointment_type": "doctor", "mode": "phone"},
+            headers=e.headers(r),
+        ),
+        {"anonymous": 401, "caseworker": 201, "admin": 201},
+    ),
     "GET /content": (
         lambda e, r: e.client.get("/api/admin/content", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 403, "admin": 200},
@@ -255,6 +291,7 @@ def test_every_admin_route_is_in_the_matrix(env: Env) -> None:
         r.replace("{staff_id}", "{id}")
         .replace("{case_id}", "{id}")
         .replace("{token_id}", "{id}")
+        .replace("{request_id}", "{id}")
         .replace("{key:path}", "{key}")
         for r in routes
     }

@@ -30,6 +30,7 @@ from bot.conversations.models import Conversation
 from bot.db import session_scope
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
+from bot.interpreters.service import create_request
 from bot.profiles.service import save_profile
 from bot.web.app import create_app
 from tests.conftest import make_settings, migrate
@@ -56,6 +57,16 @@ def _app() -> FastAPI:
                 create_handover(session, conversation=conv, reason=HandoverReason.REQUESTED, topic=None)
                 # an education profile each, so that case pages and the report carry one
                 save_profile(session, conversation_id=conv.id, answers={"german": "a2", "goal": "work"})
+                # interpreter requests 1-3, for PATCH /interpreter-requests/{id} to act on
+                create_request(
+                    session,
+                    conversation_id=conv.id,
+                    language=language,
+                    dialect="",
+                    appointment_type="doctor",
+                    wishes="",
+                    mode="phone",
+                )
             _STATE.update(url=url, admin_id=admin.id, token_id=token.id, token=secret)
         _STATE["app"] = create_app(
             make_settings(
