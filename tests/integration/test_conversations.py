@@ -28,7 +28,7 @@ def test_greeting_shows_the_topic_menu(person: Person) -> None:
     body = person.say("Hallo")
     assert _keys(body) == ["utter_greet", "utter_menu"]
     menu = body["replies"][1]
-    assert len(menu["buttons"]) == 6
+    assert len(menu["buttons"]) == 8  # 5 topics, the deadline helper, step-by-step help, a person
     assert menu["buttons"][0]["payload"] == '/choose_topic{"topic":"family_reunification"}'
     assert menu["language"] == "de"
 
