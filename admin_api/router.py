@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from admin_api.audit.router import router as audit_router
 from admin_api.cases.router import router as cases_router
 from admin_api.content.router import router as content_router
+from admin_api.questions.router import router as questions_router
 from admin_api.review.router import router as review_router
 from admin_api.staff.router import auth_router, staff_router, token_router
 
@@ -17,5 +18,6 @@ for sub in (
     content_router,
     review_router,
     audit_router,
+    questions_router,
 ):
     router.include_router(sub)

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
-FLOWS = ("appeal", "family")
+FLOWS = ("appeal", "family", "counselling")
 REMINDERS = "reminders"
 START = "start"
 STOP = "stop"

@@ -22,6 +22,7 @@ from bot.content.render import Reply, fill, render
 from bot.conversations.models import Conversation
 from bot.guided import reminders
 from bot.guided.appeal import AppealFlow
+from bot.guided.counselling import CounsellingFlow
 from bot.guided.date_parser import AmbiguousDate, ParsedDate, parse_date
 from bot.guided.dates import local_today
 from bot.guided.family import FamilyFlow
@@ -32,7 +33,7 @@ from bot.guided.texts import format_date, label, normalise, phrases, says
 from bot.handover.service import create_handover
 from bot.language.languages import LANGUAGES
 
-FLOWS: Mapping[str, Flow] = {"appeal": AppealFlow(), "family": FamilyFlow()}
+FLOWS: Mapping[str, Flow] = {"appeal": AppealFlow(), "family": FamilyFlow(), "counselling": CounsellingFlow()}
 STARTERS = {flow.starter: name for name, flow in FLOWS.items()}
 """Content keys (Rasa retrieval answers) that start a flow when Rasa answers with them."""
 GUIDED_INTENT = "guided_flow"
@@ -127,8 +128,16 @@ def _state(ctx: Context, flow: str | None = None) -> GuidedFlow | None:
     return ctx.session.scalars(query.order_by(GuidedFlow.updated_at.desc())).first()
 
 
-def start(ctx: Context, name: str, *, intro: bool = True) -> list[Reply]:
-    """Start ``name`` afresh (ending any other active flow): the intro, then the first question."""
+def _prefilled(ctx: Context, flow: Flow, text: str | None) -> dict[str, str]:
+    """Answers a flow knows before asking (its optional ``prefill`` hook: the starting message, the
+    conversation's earlier answers)."""
+    hook = getattr(flow, "prefill", None)
+    return dict(hook(ctx.session, ctx.conversation, text)) if hook is not None else {}
+
+
+def start(ctx: Context, name: str, *, intro: bool = True, text: str | None = None) -> list[Reply]:
+    """Start ``name`` afresh (ending any other active flow): the intro, then the first question
+    (or at once the result, when the starting message ``text`` already answered everything)."""
     flow = FLOWS[name]
     for other in ctx.session.scalars(
         select(GuidedFlow).where(
@@ -139,17 +148,21 @@ def start(ctx: Context, name: str, *, intro: bool = True) -> list[Reply]:
     row = ctx.session.scalar(
         select(GuidedFlow).where(GuidedFlow.conversation_id == ctx.conversation.id, GuidedFlow.flow == name)
     )
-    first = flow.next_step({})
-    assert first is not None
+    answers = _prefilled(ctx, flow, text)
+    first = flow.next_step(answers)
     if row is None:
-        row = GuidedFlow(conversation_id=ctx.conversation.id, flow=name, step=first, answers={}, result={})
+        row = GuidedFlow(
+            conversation_id=ctx.conversation.id, flow=name, step=first or DONE, answers=answers, result={}
+        )
         ctx.session.add(row)
     else:
-        row.step, row.answers, row.result, row.misses, row.started_at = first, {}, {}, 0, ctx.now
+        row.step, row.answers, row.result, row.misses, row.started_at = first or DONE, answers, {}, 0, ctx.now
     replies = [render(ctx.session, key=flow.starter, language=ctx.language, now=ctx.now)] if intro else []
     if ctx.language in LANGUAGES and not LANGUAGES[ctx.language].required:
         # best-effort languages: the flow's texts are English (fallback); say so, in the language
         replies.insert(0, _plain(ctx, "meta_guided_english_note"))
+    if first is None:
+        return [*replies, *_finish(ctx, flow, row, flow.finish(answers, ctx.today))]
     return [*replies, _question(ctx, flow, flow.steps[first])]
 
 
@@ -270,6 +283,9 @@ def _on_button(ctx: Context, payload: FlowPayload) -> list[Reply]:
     if step.optional and payload.value == SKIP:
         row.answers = {**row.answers, step.name: ""}
         return _advance(ctx, flow, row)
+    if step.free_text:  # a value the channel made (a shared location), kept like typed text
+        row.answers = {**row.answers, step.name: payload.value}
+        return _advance(ctx, flow, row)
     if payload.value not in {v for v, _ in step.choices}:
         return [_question(ctx, flow, step, key="utter_flow_choose")]
     row.answers = {**row.answers, step.name: payload.value}
@@ -358,12 +374,14 @@ def handle(ctx: Context, text: str) -> list[Reply] | None:
     return _on_text(ctx, FLOWS[row.flow], row, text)
 
 
-def start_from_reply(ctx: Context, replies: list[Reply]) -> list[Reply]:
-    """Rasa answered with a flow's starter text: keep it as the intro and ask the first question."""
+def start_from_reply(ctx: Context, replies: list[Reply], text: str | None = None) -> list[Reply]:
+    """Rasa answered with a flow's starter text: keep it as the intro and ask the first question.
+
+    ``text`` (the person's message) may already answer it ("counselling in Gotha?")."""
     starter = next((r for r in replies if r.key in STARTERS), None)
     if starter is None:
         return replies
-    questions = start(ctx, STARTERS[starter.key], intro=False)
+    questions = start(ctx, STARTERS[starter.key], intro=False, text=text)
     index = replies.index(starter)
     return [*replies[: index + 1], *questions, *replies[index + 1 :]]
 
@@ -376,7 +394,11 @@ def case_lines(session: Session, conversation_id: int) -> list[str]:
         .order_by(GuidedFlow.updated_at.desc())
     ).all()
     out = []
-    titles = {"appeal": "Fristrechner Klage", "family": "Familiennachzug-Check"}
+    titles = {
+        "appeal": "Fristrechner Klage",
+        "family": "Familiennachzug-Check",
+        "counselling": "Beratung in der Nähe",
+    }
     for row in rows:
         flow = FLOWS.get(row.flow)
         if flow is None or not row.answers:

@@ -225,6 +225,10 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         lambda e, r: e.client.get("/api/admin/audit", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 403, "admin": 200},
     ),
+    "GET /questions": (
+        lambda e, r: e.client.get("/api/admin/questions?district=gotha", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
 }
 
 
@@ -666,3 +670,36 @@ def test_queue_pages_show_every_waiting_case_crises_first(env: Env) -> None:
     assert urgencies == sorted(urgencies) and ids.index(crisis) < ids.index(flood[0])
     too_big = env.client.get("/api/admin/cases?limit=100000", headers=env.headers("caseworker"))
     assert too_big.status_code == 422
+
+
+def test_the_questions_report_filters_and_groups_by_district(env: Env) -> None:
+    from bot.analytics.service import record_question
+
+    with session_scope(env.url) as session:
+        for text, district in (
+            ("Kaution?", "wartburgkreis"),
+            ("Kaution?", "wartburgkreis"),
+            ("Mietvertrag", "jena"),
+        ):
+            record_question(
+                session,
+                text=text,
+                language="de",
+                intent="faq_housing/deposit",
+                confidence=0.9,
+                topic="housing",
+                content_key="utter_faq_housing/deposit",
+                district=district,
+            )
+    admin = env.headers("admin")
+    report = env.client.get("/api/admin/questions?district=wartburgkreis&topic=housing", headers=admin)
+    assert report.status_code == 200
+    body = report.json()
+    assert [(q["question"], q["count"]) for q in body["questions"]] == [("Kaution?", 2)]
+    assert [(a["content_key"], a["count"]) for a in body["answers"]] == [("utter_faq_housing/deposit", 2)]
+    counts = {d["district"]: d["count"] for d in body["districts"]}
+    assert counts["wartburgkreis"] == 2 and counts["jena"] == 1
+    assert env.client.get("/api/admin/questions?district=x%20y", headers=admin).status_code == 422
+    log = env.client.get("/api/admin/audit", headers=admin).json()
+    entry = next(e for e in log if e["action"] == "questions_report")
+    assert entry["detail"] == {"topic": "housing", "district": "wartburgkreis"}
