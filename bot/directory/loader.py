@@ -1,7 +1,8 @@
 """Loading and checking the three directory files; every loader takes the data directory.
 
 ``districts.yml``, ``gazetteer.yml`` (or ``gazetteer.csv``) and ``services.yml``: each a list of
-entries, at the top level or under one key (``districts:``, ``municipalities:``, ``services:``).
+entries, at the top level or under one key (``districts:``, ``municipalities:`` with optional
+``localities:`` — Ortsteile —, ``services:``). Fields the code does not use are ignored.
 A file that breaks a rule (unknown district, kind or topic, duplicate key, a service without a
 source) is an error: the directory is loaded whole or not at all.
 """
@@ -110,7 +111,12 @@ def _gazetteer_rows(data_dir: Path) -> tuple[Path, list[dict[str, Any]]]:
         if name.endswith(".csv"):
             lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
             return path, list(csv.DictReader(io.StringIO("\n".join(lines))))
-        return path, _entries(yaml.safe_load(text), ("municipalities", "gazetteer", "places"), path)
+        raw = yaml.safe_load(text)
+        if isinstance(raw, dict) and isinstance(raw.get("municipalities"), list):
+            # municipalities, and optionally "localities": Ortsteile named by a source
+            rows = [*raw["municipalities"], *(raw.get("localities") or [])]
+            return path, _entries(rows, (), path)
+        return path, _entries(raw, ("gazetteer", "places"), path)
     return data_dir / GAZETTEER_FILES[0], []
 
 

@@ -67,14 +67,29 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.replace("_", " ")).split())
 
 
-def _phrases(folded: str) -> list[str]:
+_ANCHORING_PREFIXES = ("ب", "ل")
+"""Arabic prefixes meaning "in"/"to" ("بإرفورت"), unlike "و" (and) or "ال" (the)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    text: str
+    words: int
+    anchored: bool
+    """The place itself: a short answer to "where do you live?" (typos are forgiven more readily)."""
+
+
+def _phrases(folded: str, *, answer: bool) -> list[_Phrase]:
     """Every run of up to ``MAX_WORDS`` words, longest first (and Arabic words without a prefix)."""
     words = [w for w in folded.split() if not _DIGITS.search(w)]
-    runs: list[str] = []
+    short = answer and len(words) <= 3
+    runs: list[_Phrase] = []
     for size in range(min(MAX_WORDS, len(words)), 0, -1):
-        runs += [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+        runs += [_Phrase(" ".join(words[i : i + size]), size, short) for i in range(len(words) - size + 1)]
     for word in words:
-        runs += [word[len(p) :] for p in _ARABIC_PREFIXES if word.startswith(p) and len(word) - len(p) >= 3]
+        for prefix in _ARABIC_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+                runs.append(_Phrase(word[len(prefix) :], 1, short and prefix in _ANCHORING_PREFIXES))
     return runs
 
 
@@ -86,10 +101,14 @@ class _Index:
     directory: Directory
     names: dict[str, frozenset[str]]
     """Folded name -> the district keys it may mean."""
+    inflected: dict[str, frozenset[str]]
+    """Folded Cyrillic case forms ("Готе") -> district keys: only for messages in Cyrillic, since
+    folded they can be words of other languages ("Гери" is the Turkish "geri")."""
     choices: tuple[str, ...]
 
 
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+$")
+_CYRILLIC_TEXT = re.compile(r"[\u0400-\u04ff]")
 
 
 def _inflected(name: str) -> list[str]:
@@ -103,24 +122,41 @@ def _inflected(name: str) -> list[str]:
     return [name + ending for ending in ("е", "і", "у", "а", "ом")]
 
 
+_SPA = re.compile(r"^(?:heilbad|bad|amt)\s+", re.IGNORECASE)
+_QUALIFIER = re.compile(r"\s*(?:/|\s(?:an der|am|an|bei|b\.|im|in|ob der|vor der)\s).*$", re.IGNORECASE)
+
+
+def _short_forms(name: str) -> list[str]:
+    """How people shorten an official name: "Mühlhausen/Thüringen" → "Mühlhausen", "Neustadt an der
+    Orla" → "Neustadt", "Heilbad Heiligenstadt" → "Heiligenstadt", "Leinefelde-Worbis" → both towns."""
+    forms = {_QUALIFIER.sub("", name), _SPA.sub("", name)}
+    if "-" in name and " " not in name:
+        forms |= {part for part in name.split("-") if len(part) >= 5}
+    return [f for f in forms if f != name and len(f) >= 4]
+
+
 def _build(directory: Directory) -> _Index:
     names: dict[str, set[str]] = {}
+    inflected: dict[str, set[str]] = {}
 
-    def add(name: str, key: str) -> None:
+    def add(name: str, key: str, into: dict[str, set[str]] = names) -> None:
         folded = fold(name)
         if folded:
-            names.setdefault(folded, set()).add(key)
+            into.setdefault(folded, set()).add(key)
 
     for district in directory.districts:
         for name in (district.name, district.seat, *district.alt_names):
-            for form in (name, *_inflected(name)):
-                add(form, district.key)
+            add(name, district.key)
+            for form in _inflected(name):
+                add(form, district.key, inflected)
     for place in directory.municipalities:
         owner = directory.by_ags.get(place.district_ags)
         if owner is not None:
-            add(place.name, owner.key)
+            for form in (place.name, *_short_forms(place.name)):
+                add(form, owner.key)
     frozen = {k: frozenset(v) for k, v in names.items()}
-    return _Index(directory, frozen, tuple(k for k in frozen if len(k) > MIN_FUZZY_LENGTH))
+    forms = {k: frozenset(v) for k, v in inflected.items() if k not in frozen}
+    return _Index(directory, frozen, forms, tuple(k for k in frozen if len(k) > MIN_FUZZY_LENGTH))
 
 
 @lru_cache(maxsize=8)
@@ -145,12 +181,24 @@ def _allowed_typos(name: str) -> int:
     return 1 if len(name) <= 8 else 2
 
 
-def match_town(text: str) -> District | None:
+def _typos(name: str, phrase: _Phrase) -> int:
+    """Typos forgiven: in a short answer as ``_allowed_typos``; inside a sentence one, and only in
+    names of eight letters or more ("letter" is not Lutter, "im Zimmer" is not Zimmern)."""
+    if phrase.anchored:
+        return _allowed_typos(name)
+    return 1 if len(name) >= 8 else 0
+
+
+def match_town(text: str, *, answer: bool = False) -> District | None:
     """The district of the place named in ``text`` (a name alone or inside a sentence), or None
-    when no place is recognised or the text names places in more than one district."""
+    when no place is recognised or the text names places in more than one district.
+
+    ``answer``: the text answers "where do you live?" — a short one is taken as the place itself,
+    with more typos forgiven than in any sentence."""
     index = _index(data_dir())
-    phrases = _phrases(fold(text))
-    exact = [(p, index.names[p]) for p in phrases if len(p) >= 3 and p in index.names]
+    phrases = _phrases(fold(text), answer=answer)
+    names = {**index.inflected, **index.names} if _CYRILLIC_TEXT.search(text) else index.names
+    exact = [(p.text, names[p.text]) for p in phrases if len(p.text) >= 3 and p.text in names]
     if exact:
         # a name inside a longer matched name is part of it ("Salzungen" in "Bad Salzungen")
         kept = [k for p, k in exact if not any(p != q and f" {p} " in f" {q} " for q, _ in exact)]
@@ -158,12 +206,16 @@ def match_town(text: str) -> District | None:
         return index.directory.by_key[keys.pop()] if len(keys) == 1 else None
     best: dict[str, int] = {}
     for phrase in phrases:
-        if len(phrase) < MIN_FUZZY_LENGTH:
+        if len(phrase.text) < MIN_FUZZY_LENGTH:
             continue
         for name, distance, _ in process.extract(
-            phrase, index.choices, scorer=OSA.distance, score_cutoff=2, limit=10
+            phrase.text, index.choices, scorer=OSA.distance, score_cutoff=2, limit=10
         ):
-            if distance > _allowed_typos(name) or name[0] != phrase[0]:
+            if (
+                distance > _typos(name, phrase)
+                or name[0] != phrase.text[0]
+                or name.count(" ") + 1 != phrase.words
+            ):
                 continue
             for key in index.names[name]:
                 best[key] = min(best.get(key, 99), int(distance))

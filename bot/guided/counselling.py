@@ -44,7 +44,7 @@ def _district(answer: str) -> District | None:
     found = LOCATION_VALUE.fullmatch(answer)
     if found is not None:
         return directory().by_ags.get(found.group(1))
-    return match_town(answer)
+    return match_town(answer, answer=True)
 
 
 def last_topic(session: Session, conversation_id: int) -> str | None:
