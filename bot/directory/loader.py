@@ -149,10 +149,12 @@ def load_services(data_dir: Path, districts: tuple[District, ...]) -> tuple[Serv
         sid = _required(entry, "id", path)
         district, kind = _required(entry, "district", path), _required(entry, "kind", path)
         topics = _names(entry.get("topics"))
+        also = _names(entry.get("also_serves"))
         source = entry.get("source") or {}
         problems = [
             f"bad id {sid!r}" if _SLUG.fullmatch(sid) is None else "",
             f"unknown district {district!r}" if district not in keys else "",
+            f"also_serves unknown {sorted(set(also) - keys)}" if set(also) - keys else "",
             f"unknown kind {kind!r}" if kind not in SERVICE_KINDS else "",
             f"unknown topics {sorted(set(topics) - SERVICE_TOPICS)}" if set(topics) - SERVICE_TOPICS else "",
             "a source needs a title" if not isinstance(source, dict) or not _text(source, "title") else "",
@@ -175,6 +177,7 @@ def load_services(data_dir: Path, districts: tuple[District, ...]) -> tuple[Serv
                 url=_text(entry, "url"),
                 languages=_names(entry.get("languages")),
                 opening_hours=_text(entry, "opening_hours"),
+                also_serves=also,
             )
         )
     ids = [s.id for s in out]

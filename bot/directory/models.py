@@ -66,6 +66,8 @@ class Service:
     url: str | None = None
     languages: tuple[str, ...] = ()
     opening_hours: str | None = None
+    also_serves: tuple[str, ...] = ()
+    """Other districts it serves (``district`` is where it is)."""
 
     @property
     def content_key(self) -> str:

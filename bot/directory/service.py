@@ -255,13 +255,14 @@ MAX_SERVICES = 8
 
 
 def services_for(district: str | None, topic: str | None) -> list[Service]:
-    """The services of ``district`` (those for ``topic`` first), then the state-wide ones (likewise)."""
+    """The services of ``district`` (also those elsewhere that serve it; those for ``topic`` first),
+    then the state-wide ones (likewise)."""
     services = directory().services
 
     def ordered(group: Iterable[Service]) -> list[Service]:
         return sorted(group, key=lambda s: 0 if topic and topic in s.topics else 1)  # stable
 
-    local = ordered(s for s in services if district and s.district == district)
+    local = ordered(s for s in services if district and (s.district == district or district in s.also_serves))
     state = ordered(s for s in services if s.district == STATE_WIDE)
     return [*local, *state][:MAX_SERVICES]
 

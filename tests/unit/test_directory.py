@@ -175,6 +175,8 @@ def test_services_of_the_topic_come_first_then_the_state_wide_ones() -> None:
     ]
     assert services_for("gotha", "housing")[0].id == "test-mbe-gotha"
     assert [s.id for s in services_for(None, None)] == ["test-state-council"]
+    # a service elsewhere that also serves the district (also_serves)
+    assert [s.id for s in services_for("jena", None)] == ["test-jmd-erfurt", "test-state-council"]
 
 
 def test_directory_entries_are_seeded_as_content_items_and_admin_edits_survive(session: Session) -> None:
