@@ -7,6 +7,7 @@ from admin_api.cases.router import router as cases_router
 from admin_api.content.router import router as content_router
 from admin_api.interpreters.router import router as interpreters_router
 from admin_api.profiles.router import router as profiles_router
+from admin_api.questions.router import router as questions_router
 from admin_api.review.router import router as review_router
 from admin_api.staff.router import auth_router, staff_router, token_router
 
@@ -21,5 +22,6 @@ for sub in (
     review_router,
     audit_router,
     profiles_router,
+    questions_router,
 ):
     router.include_router(sub)

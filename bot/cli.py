@@ -47,12 +47,14 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     """Migrate, seed the content store, write Rasa's endpoint file: everything ``make run`` needs."""
     from bot.content.service import seed
     from bot.db import session_scope
+    from bot.directory.service import seed_directory
     from bot.rasa_config import write_endpoints
 
     settings = get_settings()
     cmd_migrate(args)
     with session_scope(settings.database_url) as session:
         report = seed(session)
+        seed_directory(session)
     if settings.rasa_tracker_url.startswith("sqlite:///"):
         Path(settings.rasa_tracker_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     write_endpoints(settings, _endpoints_file())
@@ -148,6 +150,7 @@ def cmd_content(args: argparse.Namespace) -> int:
     from bot.content.render import render
     from bot.content.service import seed, set_text
     from bot.db import session_scope
+    from bot.directory.service import seed_directory
 
     if args.action in ("status", "mark-reviewed"):
         return cmd_content_review(args)
@@ -158,9 +161,11 @@ def cmd_content(args: argparse.Namespace) -> int:
     with session_scope(settings.database_url) as session:
         if args.action == "seed":
             report = seed(session, update_texts=args.update)
+            entries = seed_directory(session, update_texts=args.update)
             print(
                 f"{report.items_created} items created, {report.items_updated} updated, "
-                f"{report.translations_created} texts added"
+                f"{report.translations_created} texts added; counselling directory: "
+                f"{entries.items_created} entries created, {entries.texts_added} texts added"
             )
         elif args.action == "show":
             print(render(session, key=args.key, language=args.language).text)
@@ -223,25 +228,28 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_questions(args: argparse.Namespace) -> int:
-    """The most frequent questions and the most frequent unanswered ones."""
-    from bot.analytics.service import top_items, top_questions
+    """The most frequent questions and the most frequent unanswered ones (optionally of one district)."""
+    from bot.analytics.service import district_counts, top_items, top_questions
     from bot.db import session_scope
 
     settings = get_settings()
+    where = {"language": args.language, "topic": args.topic, "district": args.district}
     with session_scope(settings.database_url) as session:
-        items = top_items(session, language=args.language, topic=args.topic, limit=args.limit)
-        asked = top_questions(session, language=args.language, topic=args.topic, limit=args.limit)
-        unanswered = top_questions(
-            session, unanswered=True, language=args.language, topic=args.topic, limit=args.limit
-        )
+        items = top_items(session, **where, limit=args.limit)
+        asked = top_questions(session, **where, limit=args.limit)
+        unanswered = top_questions(session, unanswered=True, **where, limit=args.limit)
+        districts = district_counts(session, language=args.language, topic=args.topic)
     if args.json:
         result = {
             "answers": [asdict(i) for i in items],
             "questions": [asdict(q) for q in asked],
             "unanswered": [asdict(q) for q in unanswered],
+            "districts": [asdict(d) for d in districts],
         }
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
+    if args.district:
+        print(f"District: {args.district}\n")
     print("Most asked (by the answer given):")
     for i in items:
         print(f"  {i.count:5d}  {i.language:3s} {i.topic:22s} {i.content_key}")
@@ -251,6 +259,9 @@ def cmd_questions(args: argparse.Namespace) -> int:
     print("\nMost frequent unanswered questions (redacted):")
     for q in unanswered:
         print(f"  {q.count:5d}  {q.language:3s} {q.topic:22s} {q.question}")
+    print("\nQuestions by district (where people named one):")
+    for d in districts:
+        print(f"  {d.count:5d}  {d.district or '(none)'}")
     return 0
 
 
@@ -323,7 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     content = sub.add_parser("content", help=cmd_content.__doc__)
     csub = content.add_subparsers(dest="action", required=True)
-    s = csub.add_parser("seed", help="load translations/ into the store (missing texts only)")
+    s = csub.add_parser(
+        "seed", help="load translations/ and the counselling directory into the store (missing texts only)"
+    )
     s.add_argument("--update", action="store_true", help="also add file texts that differ as new versions")
     csub.add_parser("domain", help="regenerate assistant/domain/responses.yml from the catalogue")
     show = csub.add_parser("show", help="print a rendered answer")
@@ -376,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     top = qsub.add_parser("top", help="most frequent and most frequent unanswered questions")
     top.add_argument("--language")
     top.add_argument("--topic")
+    top.add_argument("--district", help="only questions from this district (key, e.g. gotha)")
     top.add_argument("--limit", type=int, default=15)
     top.add_argument("--json", action="store_true")
     questions.set_defaults(func=cmd_questions)

@@ -512,7 +512,7 @@ class Assistant:
                 ctx = guided.Context(
                     session, msg.conversation, msg.conversation.language, self.settings, utcnow()
                 )
-                replies = guided.start_from_reply(ctx, replies)
+                replies = guided.start_from_reply(ctx, replies, text)
             topic = next((r.topic for r in replies if r.topic != "other"), "other")
             msg.topic = topic
             msg.content_key = next((r.key for r in replies), None)
@@ -533,6 +533,7 @@ class Assistant:
                     confidence=msg.confidence,
                     topic=topic,
                     content_key=msg.content_key,
+                    district=msg.conversation.district,
                 )
             session.flush()
             return Outcome(

@@ -28,3 +28,6 @@ class QuestionLog(Base):
     answered: Mapped[bool] = mapped_column(Boolean)
     topic: Mapped[str] = mapped_column(String(32))
     content_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    district: Mapped[str | None] = mapped_column(
+        String(64), default=None, doc="Coarse region: the district the person named (bot.directory), if any."
+    )

@@ -50,8 +50,12 @@ def record_question(
     topic: str,
     content_key: str | None,
     day: date | None = None,
+    district: str | None = None,
 ) -> QuestionLog:
-    """Store one question for analysis. Personal data is redacted before anything is stored."""
+    """Store one question for analysis. Personal data is redacted before anything is stored.
+
+    ``district`` is the coarse region the person named (a district key), never anything finer.
+    """
     clean = redact(text)
     answered = topic != "other" or (intent or "").split("/")[0] in HANDLED_INTENTS
     row = QuestionLog(
@@ -64,6 +68,7 @@ def record_question(
         answered=answered,
         topic=topic,
         content_key=content_key,
+        district=district,
     )
     session.add(row)
     return row
@@ -72,7 +77,11 @@ def record_question(
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
-def _filtered(query: _Query, *, language: str | None, topic: str | None) -> _Query:
+def _filtered(
+    query: _Query, *, language: str | None, topic: str | None, district: str | None = None
+) -> _Query:
+    if district:
+        query = query.where(QuestionLog.district == district)
     if language:
         query = query.where(QuestionLog.language == language)
     if topic:
@@ -94,6 +103,7 @@ def top_questions(
     unanswered: bool = False,
     language: str | None = None,
     topic: str | None = None,
+    district: str | None = None,
     limit: int = 20,
 ) -> list[QuestionCount]:
     """The most frequent (redacted) questions, optionally only unanswered ones, by language and topic."""
@@ -107,7 +117,7 @@ def top_questions(
     if unanswered:
         query = query.where(QuestionLog.answered.is_(False))
     query = (
-        _filtered(query, language=language, topic=topic)
+        _filtered(query, language=language, topic=topic, district=district)
         .group_by(QuestionLog.normalized, QuestionLog.language, QuestionLog.topic)
         .order_by(func.count().desc(), QuestionLog.normalized)
         .limit(limit)
@@ -127,16 +137,41 @@ class AnswerCount:
 
 
 def top_items(
-    session: Session, *, language: str | None = None, topic: str | None = None, limit: int = 20
+    session: Session,
+    *,
+    language: str | None = None,
+    topic: str | None = None,
+    district: str | None = None,
+    limit: int = 20,
 ) -> list[AnswerCount]:
     """Which factual answers were given most often, by language: what people need to know."""
     query = select(QuestionLog.content_key, QuestionLog.language, QuestionLog.topic, func.count()).where(
         QuestionLog.topic != "other", QuestionLog.content_key.is_not(None)
     )
     query = (
-        _filtered(query, language=language, topic=topic)
+        _filtered(query, language=language, topic=topic, district=district)
         .group_by(QuestionLog.content_key, QuestionLog.language, QuestionLog.topic)
         .order_by(func.count().desc(), QuestionLog.content_key)
         .limit(limit)
     )
     return [AnswerCount(str(r[0]), r[1], r[2], r[3]) for r in session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictCount:
+    district: str | None
+    """A district key; None for questions of people who named no place."""
+    count: int
+
+
+def district_counts(
+    session: Session, *, language: str | None = None, topic: str | None = None
+) -> list[DistrictCount]:
+    """How many questions came from each district (coarse regions only), most first."""
+    query = select(QuestionLog.district, func.count())
+    query = (
+        _filtered(query, language=language, topic=topic)
+        .group_by(QuestionLog.district)
+        .order_by(func.count().desc(), QuestionLog.district)
+    )
+    return [DistrictCount(r[0], r[1]) for r in session.execute(query)]

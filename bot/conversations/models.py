@@ -70,6 +70,9 @@ class Conversation(Base):
     state: Mapped[ConversationState] = mapped_column(
         Enum(ConversationState, native_enum=False, length=16), default=ConversationState.BOT
     )
+    district: Mapped[str | None] = mapped_column(
+        String(64), default=None, doc="Where the person lives (a district key of bot.directory), if told."
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

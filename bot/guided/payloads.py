@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
-FLOWS = ("appeal", "family", "education", "flat_search", "flat_help", "interpreter")
+FLOWS = ("appeal", "family", "education", "flat_search", "flat_help", "interpreter", "counselling")
 REMINDERS = "reminders"
 MENU = "menu"
 """Not a flow: the list of all guided flows ("step-by-step help")."""

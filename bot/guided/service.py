@@ -22,6 +22,7 @@ from bot.content.render import Reply, fill, render
 from bot.conversations.models import Conversation
 from bot.guided import reminders
 from bot.guided.appeal import AppealFlow
+from bot.guided.counselling import CounsellingFlow
 from bot.guided.date_parser import AmbiguousDate, ParsedDate, parse_date
 from bot.guided.dates import local_today
 from bot.guided.education import EducationFlow
@@ -54,8 +55,10 @@ FLOWS: Mapping[str, Flow] = {
     "flat_search": FlatSearchFlow(),
     "flat_help": FlatHelpFlow(),
     "interpreter": InterpreterFlow(),
+    "counselling": CounsellingFlow(),
 }
 STARTERS = {flow.starter: name for name, flow in FLOWS.items()}
+"""Content keys (Rasa retrieval answers) that start a flow when Rasa answers with them."""
 FLOW_BUTTONS = {
     "appeal": "meta_button_work_out_date",
     "family": "meta_button_family_check",
@@ -64,7 +67,6 @@ FLOW_BUTTONS = {
     "flat_help": "meta_flow_flat_search_need_help",
 }
 """Label of each flow's start button in the list of guided flows (default ``meta_flow_<name>_button``)."""
-"""Content keys (Rasa retrieval answers) that start a flow when Rasa answers with them."""
 GUIDED_INTENT = "guided_flow"
 """Stored as the intent of a message the flow engine answered."""
 MAX_MISSES = 2
@@ -158,8 +160,16 @@ def _state(ctx: Context, flow: str | None = None) -> GuidedFlow | None:
     return ctx.session.scalars(query.order_by(GuidedFlow.updated_at.desc())).first()
 
 
-def start(ctx: Context, name: str, *, intro: bool = True) -> list[Reply]:
-    """Start ``name`` afresh (ending any other active flow): the intro, then the first question."""
+def _prefilled(ctx: Context, flow: Flow, text: str | None) -> dict[str, str]:
+    """Answers a flow knows before asking (its optional ``prefill`` hook: the starting message, the
+    conversation's earlier answers)."""
+    hook = getattr(flow, "prefill", None)
+    return dict(hook(ctx.session, ctx.conversation, text)) if hook is not None else {}
+
+
+def start(ctx: Context, name: str, *, intro: bool = True, text: str | None = None) -> list[Reply]:
+    """Start ``name`` afresh (ending any other active flow): the intro, then the first question
+    (or at once the result, when the starting message ``text`` already answered everything)."""
     flow = FLOWS[name]
     for other in ctx.session.scalars(
         select(GuidedFlow).where(
@@ -170,17 +180,21 @@ def start(ctx: Context, name: str, *, intro: bool = True) -> list[Reply]:
     row = ctx.session.scalar(
         select(GuidedFlow).where(GuidedFlow.conversation_id == ctx.conversation.id, GuidedFlow.flow == name)
     )
-    first = flow.next_step({})
-    assert first is not None
+    answers = _prefilled(ctx, flow, text)
+    first = flow.next_step(answers)
     if row is None:
-        row = GuidedFlow(conversation_id=ctx.conversation.id, flow=name, step=first, answers={}, result={})
+        row = GuidedFlow(
+            conversation_id=ctx.conversation.id, flow=name, step=first or DONE, answers=answers, result={}
+        )
         ctx.session.add(row)
     else:
-        row.step, row.answers, row.result, row.misses, row.started_at = first, {}, {}, 0, ctx.now
+        row.step, row.answers, row.result, row.misses, row.started_at = first or DONE, answers, {}, 0, ctx.now
     replies = [render(ctx.session, key=flow.starter, language=ctx.language, now=ctx.now)] if intro else []
     if ctx.language in LANGUAGES and not LANGUAGES[ctx.language].required:
         # best-effort languages: the flow's texts are English (fallback); say so, in the language
         replies.insert(0, _plain(ctx, "meta_guided_english_note"))
+    if first is None:
+        return [*replies, *_finish(ctx, flow, row, flow.finish(answers, ctx.today))]
     return [*replies, _question(ctx, flow, flow.steps[first])]
 
 
@@ -316,6 +330,9 @@ def _on_button(ctx: Context, payload: FlowPayload) -> list[Reply]:
     if step.optional and payload.value == SKIP:
         row.answers = {**row.answers, step.name: ""}
         return _advance(ctx, flow, row)
+    if step.free_text:  # a value the channel made (a shared location), kept like typed text
+        row.answers = {**row.answers, step.name: payload.value}
+        return _advance(ctx, flow, row)
     if payload.value not in {v for v, _ in step.choices}:
         return [_question(ctx, flow, step, key="utter_flow_choose")]
     row.answers = {**row.answers, step.name: payload.value}
@@ -414,12 +431,14 @@ def handle(ctx: Context, text: str) -> list[Reply] | None:
     return _on_text(ctx, FLOWS[row.flow], row, text)
 
 
-def start_from_reply(ctx: Context, replies: list[Reply]) -> list[Reply]:
-    """Rasa answered with a flow's starter text: keep it as the intro and ask the first question."""
+def start_from_reply(ctx: Context, replies: list[Reply], text: str | None = None) -> list[Reply]:
+    """Rasa answered with a flow's starter text: keep it as the intro and ask the first question.
+
+    ``text`` (the person's message) may already answer it ("counselling in Gotha?")."""
     starter = next((r for r in replies if r.key in STARTERS), None)
     if starter is None:
         return replies
-    questions = start(ctx, STARTERS[starter.key], intro=False)
+    questions = start(ctx, STARTERS[starter.key], intro=False, text=text)
     index = replies.index(starter)
     return [*replies[: index + 1], *questions, *replies[index + 1 :]]
 
@@ -439,6 +458,7 @@ def case_lines(session: Session, conversation_id: int) -> list[str]:
         "flat_search": "Wohnungssuche-Checkliste",
         "flat_help": "Hilfe bei der Wohnungssuche",
         "interpreter": "Dolmetscheranfrage",
+        "counselling": "Beratung in der Nähe",
     }
     for row in rows:
         flow = FLOWS.get(row.flow)

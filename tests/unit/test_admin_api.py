@@ -265,6 +265,10 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         lambda e, r: e.client.get("/api/admin/reports/education", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 200, "admin": 200},
     ),
+    "GET /questions": (
+        lambda e, r: e.client.get("/api/admin/questions?district=gotha", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
 }
 
 
@@ -749,3 +753,36 @@ def test_case_page_export_and_report_show_the_education_profile(env: Env) -> Non
     assert all(v is None or v >= 3 for counts in report["counts"].values() for v in counts.values())
     log = env.client.get("/api/admin/audit?limit=5", headers=env.headers("admin")).json()
     assert any(entry["action"] == "report_education" for entry in log)
+
+
+def test_the_questions_report_filters_and_groups_by_district(env: Env) -> None:
+    from bot.analytics.service import record_question
+
+    with session_scope(env.url) as session:
+        for text, district in (
+            ("Kaution?", "wartburgkreis"),
+            ("Kaution?", "wartburgkreis"),
+            ("Mietvertrag", "jena"),
+        ):
+            record_question(
+                session,
+                text=text,
+                language="de",
+                intent="faq_housing/deposit",
+                confidence=0.9,
+                topic="housing",
+                content_key="utter_faq_housing/deposit",
+                district=district,
+            )
+    admin = env.headers("admin")
+    report = env.client.get("/api/admin/questions?district=wartburgkreis&topic=housing", headers=admin)
+    assert report.status_code == 200
+    body = report.json()
+    assert [(q["question"], q["count"]) for q in body["questions"]] == [("Kaution?", 2)]
+    assert [(a["content_key"], a["count"]) for a in body["answers"]] == [("utter_faq_housing/deposit", 2)]
+    counts = {d["district"]: d["count"] for d in body["districts"]}
+    assert counts["wartburgkreis"] == 2 and counts["jena"] == 1
+    assert env.client.get("/api/admin/questions?district=x%20y", headers=admin).status_code == 422
+    log = env.client.get("/api/admin/audit", headers=admin).json()
+    entry = next(e for e in log if e["action"] == "questions_report")
+    assert entry["detail"] == {"topic": "housing", "district": "wartburgkreis"}

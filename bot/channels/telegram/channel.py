@@ -46,6 +46,10 @@ from bot.config import Settings
 from bot.content.render import Reply, render, with_machine_translation_note
 from bot.conversations.models import MessageStatus
 from bot.conversations.pseudonym import pseudonymize
+from bot.directory.service import nearest_district
+from bot.guided.counselling import NAME as COUNSELLING
+from bot.guided.counselling import location_answer
+from bot.guided.payloads import flow_payload
 from bot.language.languages import LANGUAGES, normalise_code
 from bot.pipeline import Assistant, ConversationErased, Incoming
 from bot.threads import in_thread
@@ -454,6 +458,19 @@ class TelegramChannel:
         if message is not None and message.text is not None:
             await self.ask(update, message.text)
 
+    async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared location answers "where do you live?" of the counselling flow (only the nearest
+        district is kept, never the coordinates); at any other time it is not understood."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None or message.location is None:
+            return
+        waiting = await in_thread(store.waiting_for_place, self.assistant.sessions, self.pseudonym(chat.id))
+        if not waiting:
+            await self.on_unsupported(update, context)
+            return
+        district = nearest_district(message.location.latitude, message.location.longitude)
+        await self.ask(update, flow_payload(COUNSELLING, "town", location_answer(district)))
+
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Voice, photos, files go to a caseworker; stickers, locations, edits …: only text works."""
         chat = update.effective_chat
@@ -586,6 +603,7 @@ def register_handlers(application: Application, channel: TelegramChannel) -> Non
         application.add_handler(CommandHandler(name, callback, filters=private & new_message))
     application.add_handler(MessageHandler(private & new_message & filters.COMMAND, channel.on_help))
     application.add_handler(MessageHandler(private & new_message & filters.TEXT, channel.on_text))
+    application.add_handler(MessageHandler(private & new_message & filters.LOCATION, channel.on_location))
     application.add_handler(MessageHandler(private, channel.on_unsupported))
     application.add_handler(CallbackQueryHandler(channel.on_button))
     application.add_error_handler(channel.on_error)

@@ -16,6 +16,8 @@ from bot.content.render import render, with_machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message, MessageStatus
 from bot.conversations.service import erase_conversation
 from bot.db import utcnow
+from bot.guided.counselling import NAME, TOWN_STEP
+from bot.guided.models import GuidedFlow
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.office_hours import OfficeHours
@@ -223,3 +225,14 @@ def attempts_of(sessions: sessionmaker[Session], message_id: int) -> int:
     """How often a reply was claimed for sending."""
     with sessions() as session:
         return int(session.scalar(select(Message.attempts).where(Message.id == message_id)) or 0)
+
+
+def waiting_for_place(sessions: sessionmaker[Session], pseudonym: str) -> bool:
+    """Whether the conversation's counselling flow is asking where the person lives."""
+    with sessions() as session:
+        found = session.scalar(
+            select(GuidedFlow.id)
+            .join(Conversation, Conversation.id == GuidedFlow.conversation_id)
+            .where(Conversation.pseudonym == pseudonym, GuidedFlow.flow == NAME, GuidedFlow.step == TOWN_STEP)
+        )
+        return found is not None

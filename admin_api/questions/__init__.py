@@ -1,0 +1,1 @@
+"""The questions report: what people ask most, what stays unanswered, by language, topic and district."""

@@ -1,0 +1,1 @@
+"""Counselling near me: Thuringia's districts, its municipalities, and counselling services per district."""
