@@ -67,6 +67,10 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.replace("_", " ")).split())
 
 
+_LOCATIVES = frozenset(fold(w) for w in ("في", "فى", "إلى", "الى", "در", "تو"))
+"""Arabic and Persian words for "in"/"to" (folded): the next word is meant as a place."""
+_NOT_PLACES = frozenset(fold(w) for w in ("بكرا", "بكره", "بكرة", "بُكرا"))
+"""Common words that fold into a place name ("بكرا", tomorrow, is "ب" + "كرا", Gera)."""
 _ANCHORING_PREFIXES = ("ب", "ل")
 """Arabic prefixes meaning "in"/"to" ("بإرفورت"), unlike "و" (and) or "ال" (the)."""
 
@@ -81,11 +85,16 @@ class _Phrase:
 
 def _phrases(folded: str, *, answer: bool) -> list[_Phrase]:
     """Every run of up to ``MAX_WORDS`` words, longest first (and Arabic words without a prefix)."""
-    words = [w for w in folded.split() if not _DIGITS.search(w)]
+    words = [w for w in folded.split() if not _DIGITS.search(w) and w not in _NOT_PLACES]
     short = answer and len(words) <= 3
     runs: list[_Phrase] = []
     for size in range(min(MAX_WORDS, len(words)), 0, -1):
         runs += [_Phrase(" ".join(words[i : i + size]), size, short) for i in range(len(words) - size + 1)]
+    for before, word in zip(words, words[1:], strict=False):
+        if before in _LOCATIVES:
+            # "في ايرفورت", "در ارفورت": the word after "in" is meant as a place, and Arabic script
+            # writes the vowels of a foreign name freely, so it gets the typos of a short answer
+            runs.append(_Phrase(word, 1, True))
     for word in words:
         for prefix in _ARABIC_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 3:
