@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from rapidfuzz import process
@@ -90,7 +91,7 @@ def _phrases(folded: str, *, answer: bool) -> list[_Phrase]:
     runs: list[_Phrase] = []
     for size in range(min(MAX_WORDS, len(words)), 0, -1):
         runs += [_Phrase(" ".join(words[i : i + size]), size, short) for i in range(len(words) - size + 1)]
-    for before, word in zip(words, words[1:], strict=False):
+    for before, word in pairwise(words):
         if before in _LOCATIVES:
             # "في ايرفورت", "در ارفورت": the word after "in" is meant as a place, and Arabic script
             # writes the vowels of a foreign name freely, so it gets the typos of a short answer
