@@ -48,7 +48,6 @@ from bot.conversations.service import (
 )
 from bot.db import utcnow
 from bot.guided import service as guided
-from bot.guided.payloads import parse_payload
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.language.detect import detect
@@ -429,10 +428,11 @@ class Assistant:
             )
         if signal.crisis:
             return await in_thread(self._answer_crisis, message_id, language, signal)
-        if prep.state == ConversationState.BOT or parse_payload(text) is not None:
-            answered = await in_thread(self._answer_guided, message_id, text, language)
-            if answered is not None:
-                return answered
+        # the guided flows come first (a flow's buttons and answers; during a case only what belongs
+        # to a flow started by its button since, see bot.guided.service.handle)
+        answered = await in_thread(self._answer_guided, message_id, text, language)
+        if answered is not None:
+            return answered
         if prep.state == ConversationState.HANDOVER:
             return await in_thread(self._keep_for_human, message_id, language)
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.content.render import Reply, fill, render
-from bot.conversations.models import Conversation
+from bot.conversations.models import Conversation, ConversationState
 from bot.guided import reminders
 from bot.guided.appeal import AppealFlow
 from bot.guided.counselling import CounsellingFlow
@@ -43,6 +43,7 @@ from bot.guided.payloads import (
 )
 from bot.guided.steps import CHOOSE_REMINDER, FREE_TEXT_LIMIT, SKIP, Finished, Flow, ReminderPlan, Step, Text
 from bot.guided.texts import format_date, label, normalise, phrases, says
+from bot.handover.models import Handover, HandoverStatus
 from bot.handover.service import create_handover
 from bot.language.languages import LANGUAGES
 from bot.profiles import chat as profile_chat
@@ -401,17 +402,31 @@ def _on_text(ctx: Context, flow: Flow, row: GuidedFlow, text: str) -> list[Reply
     return [_question(ctx, flow, step, key=miss_key)]
 
 
+def _started_in_handover(ctx: Context, row: GuidedFlow | None) -> bool:
+    """Whether the active flow was started (by its button) after the open case began."""
+    if row is None:
+        return False
+    opened = ctx.session.scalar(
+        select(Handover.created_at)
+        .where(Handover.conversation_id == ctx.conversation.id, Handover.status != HandoverStatus.CLOSED)
+        .order_by(Handover.id.desc())
+    )
+    return opened is not None and row.started_at >= opened
+
+
 def handle(ctx: Context, text: str) -> list[Reply] | None:
     """Answer ``text`` within the guided flows, or None when it is not for them."""
     payload = parse_payload(text)
     if payload is not None:
         return _on_button(ctx, payload)
+    row = _state(ctx)
+    if ctx.conversation.state == ConversationState.HANDOVER and not _started_in_handover(ctx, row):
+        return None  # typed messages during a case are for the caseworker, unless a flow was started since
     if find_profile(ctx.session, ctx.conversation.id) is not None:
         # "show my profile" / "delete my profile" (only asked when there is a profile)
         action = profile_chat.asked(ctx.session, text, ctx.language)
         if action is not None:
             return profile_chat.action(ctx.session, ctx.conversation.id, ctx.language, action)
-    row = _state(ctx)
     pending = reminders.pending_count(ctx.session, ctx.conversation.id)
     if row is None and not pending:
         return None  # the common case: two indexed lookups, nothing else

@@ -319,3 +319,19 @@ def test_the_guided_menu_lists_every_flow(seeded: Session, conf: Settings) -> No
     assert starts[: len(guided.FLOWS)] == [start_payload(name) for name in guided.FLOWS]
     assert starts[-1] == "/help_menu"
     assert all(not b["title"].startswith("meta_") for b in menu.buttons), "every flow has a label"
+
+
+def test_during_a_case_typed_messages_go_to_the_caseworker_unless_a_flow_was_started_since(
+    seeded: Session, conf: Settings
+) -> None:
+    chat = Chat(seeded, conf)
+    chat.must(start_payload("appeal"))  # a flow left open ...
+    from bot.handover.service import create_handover
+
+    create_handover(seeded, conversation=chat.conv, reason=HandoverReason.REQUESTED, topic=None)
+    seeded.flush()
+    assert chat.say("hello, is anyone there?") is None  # ... does not swallow words for the caseworker
+    assert chat.say("1") is None
+    chat.must(start_payload("family"))  # a flow started by its button during the case
+    (kind,) = chat.must("1")  # its typed answers are taken
+    assert kind.key == "utter_flow_family_ask_date_kind"
