@@ -164,7 +164,7 @@ def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(
         queue = (
             httpx.get(
                 f"{guided_app.app_url}/api/admin/cases",
-                params={"view": "waiting"},
+                params={"view": "waiting", "limit": 200},
                 headers=headers,
                 timeout=30,
             )
@@ -172,7 +172,10 @@ def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(
             .json()["items"]
         )
         ours = next(i for i, c in enumerate(queue) if c["conversation"] == person.conversation)
-        older = next(i for i, c in enumerate(queue) if c["conversation"] == waiting.conversation)
+        # the older ordinary request comes later in the queue (possibly beyond this page)
+        older = next(
+            (i for i, c in enumerate(queue) if c["conversation"] == waiting.conversation), len(queue)
+        )
         assert queue[ours]["reason"] == "appeal_deadline" and queue[ours]["urgency"] == Urgency.DEADLINE
         assert ours < older, "the urgent deadline comes before an older ordinary request"
         assert all(c["urgency"] <= Urgency.DEADLINE for c in queue[:ours])
@@ -191,18 +194,26 @@ def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(
 
 
 def _start_by_asking(person: Person, flow: str, text: str) -> dict[str, Any]:
-    """Ask in free text; the flow starts, or the answer offers its button (which is then pressed)."""
-    body = person.say(text)
-    keys = [r["key"] for r in body["replies"]]
+    """Ask in free text, as a person would. The flow starts; or the answer offers the flow's button;
+    or Lotse asks back with the right topic among the choices, whose overview offers the button."""
     first_question = {"appeal": "utter_flow_appeal_ask_decision", "family": "utter_flow_family_ask_status"}[
         flow
     ]
-    if first_question in keys:
-        return body
-    offered = [b["payload"] for r in body["replies"] for b in r["buttons"]]
-    assert start_payload(flow) in offered, f"{text!r}: neither started nor offered the flow: {keys}"
-    body = person.say(start_payload(flow))
-    assert first_question in [r["key"] for r in body["replies"]]
+    topic = {"appeal": "asylum_appeal", "family": "family_reunification"}[flow]
+    body = person.say(text)
+    for _ in range(2):
+        keys = [r["key"] for r in body["replies"]]
+        if first_question in keys:
+            return body
+        offered = [b["payload"] for r in body["replies"] for b in r["buttons"]]
+        if start_payload(flow) in offered:
+            body = person.say(start_payload(flow))
+            continue
+        choose = '/choose_topic{"topic":"%s"}' % topic
+        assert choose in offered, f"{text!r}: neither started nor offered the flow or its topic: {keys}"
+        body = person.say(choose)
+    keys = [r["key"] for r in body["replies"]]
+    assert first_question in keys, keys
     return body
 
 
