@@ -8,6 +8,7 @@ the real date) and ``LOTSE_REMINDER_TIME_SCALE`` (so that reminders days ahead c
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -209,7 +210,7 @@ def _start_by_asking(person: Person, flow: str, text: str) -> dict[str, Any]:
         if start_payload(flow) in offered:
             body = person.say(start_payload(flow))
             continue
-        choose = '/choose_topic{"topic":"%s"}' % topic
+        choose = "/choose_topic" + json.dumps({"topic": topic}, separators=(",", ":"))
         assert choose in offered, f"{text!r}: neither started nor offered the flow or its topic: {keys}"
         body = person.say(choose)
     keys = [r["key"] for r in body["replies"]]
