@@ -407,7 +407,8 @@ class Assistant:
             text = neutralise(conv.channel, clean_text(msg.text, self.settings.max_message_chars))
             hint = (msg.payload or {}).get("hint")
             signal = crisis_check(text) if text and not text.startswith("/") else Signal()
-            if text and conv.language_source != LanguageSource.EXPLICIT:
+            # a button payload (an allowed command) says nothing about the language; words do
+            if text and not text.startswith("/") and conv.language_source != LanguageSource.EXPLICIT:
                 found = detect(text, hint=hint, current=conv.language)
                 language = found.language if found.reliable and found.language else conv.language
                 if signal.crisis:

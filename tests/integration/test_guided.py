@@ -150,7 +150,7 @@ def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(
     guided_app: Stack, stack_db: Engine
 ) -> None:
     waiting = Person(guided_app)
-    person = Person(guided_app)
+    person = Person(guided_app, language_hint="en")
     try:
         waiting.say("I want to talk to a caseworker please")
         person.say(start_payload("appeal"))
