@@ -187,8 +187,9 @@ def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(
             .raise_for_status()
             .json()
         )
-        assert any("22.12.2026" in line and "15.12.2026" not in line for line in case["summary"]["guided"])
-        assert any("15.12.2026" in line for line in case["summary"]["guided"])
+        assert any("15.12.2026" in line and "22.12.2026" in line for line in case["summary"]["guided"]), case[
+            "summary"
+        ]["guided"]
     finally:
         waiting.http.close()
         person.http.close()
