@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import ConversationState, LanguageSource
-from bot.handover.models import Handover, HandoverReason
+from bot.handover.models import Handover, HandoverReason, Urgency
 from bot.stack import Stack
 from tests.integration.conftest import Person, conversation_of
 
@@ -62,7 +62,7 @@ def test_handover_carries_the_topic_of_the_last_question(
         conv = conversation_of(db, person)
         handover = db.scalars(select(Handover).where(Handover.conversation_id == conv.id)).one()
         assert handover.topic == "asylum_appeal"
-        assert handover.urgency == 1  # appeal deadlines come before ordinary requests
+        assert handover.urgency == Urgency.HIGH  # appeal questions come before ordinary requests
 
 
 def test_language_choice_is_stored_as_explicit(stack: Stack, stack_db: Engine, person: Person) -> None:
