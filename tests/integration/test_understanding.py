@@ -29,15 +29,15 @@ EVAL = PROJECT_ROOT / "eval"
 # below it so that a retrained model of the same quality passes: a floor against regressions, not
 # the goal. Raise a floor whenever a better model reaches it; the gaps to the goals are printed.
 CRISIS_RECALL = 0.95
-"""Crisis messages that get the crisis help first (goal 0.98; measured 0.960)."""
+"""Crisis messages that get the crisis help first (goal 0.98; measured 0.950 — 0.960 before the guided flows' intents)."""
 FALSE_ALARMS = 0.07
-"""Ordinary questions, hard negatives included, that get the crisis text (goal 0.02; measured 0.051)."""
+"""Ordinary questions, hard negatives included, that get the crisis text (goal 0.02; measured 0.046)."""
 BLIND_ACCURACY = 0.85
-"""Right topic on the blind set (goal 0.85; measured 0.871)."""
+"""Right topic on the blind set (goal 0.85; measured 0.893)."""
 BLIND_WRONG = 0.08
-"""Confidently wrong on the blind set (goal 0.05; measured 0.068)."""
+"""Confidently wrong on the blind set (goal 0.05; measured 0.057)."""
 LANGUAGE_ACCURACY = 0.70
-"""Right topic, in each required language (goal 0.75; measured lowest: fa 0.739)."""
+"""Right topic, in each required language (goal 0.75; measured lowest: ar and fa 0.826)."""
 
 
 @pytest.fixture(scope="module")
