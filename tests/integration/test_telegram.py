@@ -189,7 +189,7 @@ def test_start_arabic_and_an_arabic_answer(
     assert any("\u0600" <= ch <= "\u06ff" for ch in changed["text"])
     assert _buttons(person.inbox()[1]) == []  # the picker cannot be pressed twice
     person.say("من يستطيع أن يأتي إلى ألمانيا عن طريق لم شمل الأسرة؟")
-    answer = person.wait(5)[4]
+    answer = person.settle(5)[-1]  # (the answer may be a guided flow's intro and first question)
     reply = _last_reply(stack_db, person.pseudonym)
     assert reply.topic == "family_reunification" and reply.language == "ar"
     assert reply.status == MessageStatus.DELIVERED
