@@ -38,19 +38,11 @@ class AppealFlow:
     topic = "asylum_appeal"
     starter = "utter_faq_appeal/deadline_helper"
     steps: Mapping[str, Step] = {
-        "decision": Step(
-            "decision",
-            "utter_flow_appeal_ask_decision",
-            tuple((d, f"meta_flow_decision_{d}") for d in DECISIONS),
+        "decision": Step.choice(
+            "decision", "utter_flow_appeal_ask_decision", DECISIONS, "meta_flow_decision_"
         ),
-        "period": Step(
-            "period",
-            "utter_flow_appeal_ask_period",
-            (
-                ("1w", "meta_flow_period_1w"),
-                ("2w", "meta_flow_period_2w"),
-                ("unknown", "meta_flow_period_unknown"),
-            ),
+        "period": Step.choice(
+            "period", "utter_flow_appeal_ask_period", ("1w", "2w", "unknown"), "meta_flow_period_"
         ),
         "delivered": Step("delivered", "utter_flow_appeal_ask_delivered", date=True),
     }

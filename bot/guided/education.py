@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.conversations.models import Conversation
 from bot.guided.steps import Finished, Step, Text
-from bot.profiles.service import save_profile
+from bot.profiles.service import COLUMNS, save_profile
 
 NAME = "education"
 CATEGORIES = ("health", "technical", "it", "business", "social", "agriculture", "other")
@@ -36,24 +36,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "goal": ("school", "training", "university", "work", "language_course"),
 }
 FREE_TEXT = ("certificate_country", "other_languages")
-ORDER = (
-    "consent",
-    "school_years",
-    "certificate",
-    "certificate_country",
-    "field",
-    "level",
-    "finished",
-    "documents",
-    "occupation",
-    "work_years",
-    "german",
-    "german_certificate",
-    "other_languages",
-    "goal",
-)
-PROFILE_FIELDS = ORDER[1:]
-"""The answers stored in the profile (columns of ``education_profiles``)."""
+ORDER = ("consent", *COLUMNS)
+"""The steps in the order they are asked: consent first, then one step per profile column."""
 
 
 def label_key(step: str, value: str) -> str:
@@ -134,9 +118,7 @@ def german_value(name: str, value: str) -> str:
 def german_lines(answers: Mapping[str, str | None]) -> list[tuple[str, str]]:
     """(German field name, German value) for every answered question, in the order asked."""
     return [
-        (GERMAN_FIELDS[name], german_value(name, str(answers[name])))
-        for name in PROFILE_FIELDS
-        if answers.get(name)
+        (GERMAN_FIELDS[name], german_value(name, str(answers[name]))) for name in COLUMNS if answers.get(name)
     ]
 
 
@@ -197,7 +179,7 @@ class EducationFlow:
             return Finished(
                 [Text("utter_flow_education_not_saved"), *items], {"consent": "no", "next": steps}
             )
-        stored = {name: answers[name] for name in PROFILE_FIELDS if answers.get(name)}
+        stored = {name: answers[name] for name in COLUMNS if answers.get(name)}
 
         def apply(session: Session, conversation: Conversation) -> None:
             save_profile(session, conversation_id=conversation.id, answers=stored)

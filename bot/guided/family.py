@@ -51,18 +51,12 @@ class FamilyFlow:
     topic = "family_reunification"
     starter = "utter_faq_family/deadline_check"
     steps: Mapping[str, Step] = {
-        "status": Step(
-            "status", "utter_flow_family_ask_status", tuple((s, f"meta_flow_status_{s}") for s in STATUSES)
-        ),
-        "date_kind": Step(
-            "date_kind",
-            "utter_flow_family_ask_date_kind",
-            (("final", "meta_flow_datekind_final"), ("notice", "meta_flow_datekind_notice")),
+        "status": Step.choice("status", "utter_flow_family_ask_status", STATUSES, "meta_flow_status_"),
+        "date_kind": Step.choice(
+            "date_kind", "utter_flow_family_ask_date_kind", ("final", "notice"), "meta_flow_datekind_"
         ),
         "date": Step("date", "utter_flow_family_ask_date", date=True),
-        "members": Step(
-            "members", "utter_flow_family_ask_members", tuple((m, f"meta_flow_members_{m}") for m in MEMBERS)
-        ),
+        "members": Step.choice("members", "utter_flow_family_ask_members", MEMBERS, "meta_flow_members_"),
     }
 
     def next_step(self, answers: Mapping[str, str]) -> str | None:

@@ -56,26 +56,19 @@ class FlatSearchFlow:
     topic = TOPIC
     starter = "utter_faq_housing/flat_search"
     steps: Mapping[str, Step] = {
-        "accommodation": Step(
+        "accommodation": Step.choice(
             "accommodation",
             "utter_flow_flat_search_ask_accommodation",
-            tuple((v, f"meta_flow_flat_search_acc_{v}") for v in ACCOMMODATION),
+            ACCOMMODATION,
+            "meta_flow_flat_search_acc_",
         ),
-        "residence": Step(
-            "residence",
-            "utter_flow_flat_search_ask_residence",
-            tuple((v, f"meta_flow_flat_search_res_{v}") for v in RESIDENCE),
+        "residence": Step.choice(
+            "residence", "utter_flow_flat_search_ask_residence", RESIDENCE, "meta_flow_flat_search_res_"
         ),
         "district": Step("district", "utter_flow_flat_search_ask_district", free_text=True, optional=True),
-        "payer": Step(
-            "payer",
-            "utter_flow_flat_search_ask_payer",
-            tuple((v, f"meta_flow_flat_payer_{v}") for v in PAYERS),
-        ),
-        "household": Step(
-            "household",
-            "utter_flow_flat_search_ask_household",
-            tuple((v, f"meta_flow_flat_household_{v}") for v in HOUSEHOLD),
+        "payer": Step.choice("payer", "utter_flow_flat_search_ask_payer", PAYERS, "meta_flow_flat_payer_"),
+        "household": Step.choice(
+            "household", "utter_flow_flat_search_ask_household", HOUSEHOLD, "meta_flow_flat_household_"
         ),
     }
 
@@ -141,10 +134,8 @@ class FlatHelpFlow:
     topic = TOPIC
     starter = "utter_flow_flat_help_intro"
     steps: Mapping[str, Step] = {
-        "household": Step(
-            "household",
-            "utter_flow_flat_help_ask_household",
-            tuple((v, f"meta_flow_flat_household_{v}") for v in HOUSEHOLD),
+        "household": Step.choice(
+            "household", "utter_flow_flat_help_ask_household", HOUSEHOLD, "meta_flow_flat_household_"
         ),
         "area": Step("area", "utter_flow_flat_help_ask_area", free_text=True),
         "move_in": Step(
@@ -153,15 +144,11 @@ class FlatHelpFlow:
             ((ASAP, "meta_flow_flat_help_asap"),),
             free_text=True,
         ),
-        "access": Step(
-            "access",
-            "utter_flow_flat_help_ask_access",
-            tuple((v, f"meta_flow_flat_help_access_{v}") for v in ACCESS),
+        "access": Step.choice(
+            "access", "utter_flow_flat_help_ask_access", ACCESS, "meta_flow_flat_help_access_"
         ),
         "access_other": Step("access_other", "utter_flow_flat_help_ask_access_other", free_text=True),
-        "payer": Step(
-            "payer", "utter_flow_flat_help_ask_payer", tuple((v, f"meta_flow_flat_payer_{v}") for v in PAYERS)
-        ),
+        "payer": Step.choice("payer", "utter_flow_flat_help_ask_payer", PAYERS, "meta_flow_flat_payer_"),
     }
 
     def next_step(self, answers: Mapping[str, str]) -> str | None:

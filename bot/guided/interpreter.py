@@ -63,31 +63,30 @@ class InterpreterFlow:
     topic = "other"
     starter = "utter_faq_procedure/interpreter_request"
     steps: Mapping[str, Step] = {
-        "language": Step(
+        "language": Step.choice(
             "language",
             "utter_flow_interpreter_ask_language",
-            tuple((v, f"meta_flow_interpreter_lang_{v}") for v in (*LANGUAGES, OTHER)),
+            (*LANGUAGES, OTHER),
+            "meta_flow_interpreter_lang_",
         ),
         "language_other": Step("language_other", "utter_flow_interpreter_ask_language_other", free_text=True),
         **{
-            _dialect_step(lang): Step(
+            _dialect_step(lang): Step.choice(
                 _dialect_step(lang),
                 "utter_flow_interpreter_ask_dialect",
-                tuple((v, f"meta_flow_interpreter_dialect_{v}") for v in dialects),
+                dialects,
+                "meta_flow_interpreter_dialect_",
             )
             for lang, dialects in DIALECTS.items()
         },
-        "appointment": Step(
+        "appointment": Step.choice(
             "appointment",
             "utter_flow_interpreter_ask_appointment",
-            tuple((v, f"meta_flow_interpreter_appt_{v}") for v in APPOINTMENTS),
+            APPOINTMENTS,
+            "meta_flow_interpreter_appt_",
         ),
         "wishes": Step("wishes", "utter_flow_interpreter_ask_wishes", free_text=True),
-        "mode": Step(
-            "mode",
-            "utter_flow_interpreter_ask_mode",
-            tuple((v, f"meta_flow_interpreter_mode_{v}") for v in MODES),
-        ),
+        "mode": Step.choice("mode", "utter_flow_interpreter_ask_mode", MODES, "meta_flow_interpreter_mode_"),
     }
 
     def next_step(self, answers: Mapping[str, str]) -> str | None:

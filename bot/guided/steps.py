@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -29,6 +29,11 @@ class Step:
     date: bool = False
     free_text: bool = False
     optional: bool = False
+
+    @classmethod
+    def choice(cls, name: str, question: str, values: Iterable[str], labels: str) -> Step:
+        """A step answered by one of ``values``; value ``v``'s label is the content key ``labels + v``."""
+        return cls(name, question, tuple((v, f"{labels}{v}") for v in values))
 
 
 FREE_TEXT_LIMIT = 200

@@ -27,6 +27,7 @@ COLUMNS = (
     "other_languages",
     "goal",
 )
+"""The profile's answers, in the order the education flow asks them (``bot.guided.education.ORDER``)."""
 MIN_CELL = 3
 """Counts below this many people are not shown in reports (they could identify someone)."""
 REPORT_DIMENSIONS = ("school_years", "german", "field", "goal")

@@ -48,6 +48,18 @@ def staff_token(stack: Stack, username: str, role: str) -> str:
     return token.stdout.strip()
 
 
+def waiting_cases(stack: Stack, token: str, **filters: str) -> list[dict[str, Any]]:
+    """The waiting queue through the staff API (most urgent and longest waiting first, up to 200)."""
+    response = httpx.get(
+        f"{stack.app_url}/api/admin/cases",
+        params={"view": "waiting", "limit": 200, **filters},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    items: list[dict[str, Any]] = response.raise_for_status().json()["items"]
+    return items
+
+
 @pytest.fixture(scope="session")
 def admin_token(stack: Stack) -> str:
     return staff_token(stack, "it-admin", "admin")
@@ -73,6 +85,14 @@ class Person:
         self.session: str = body["session"]
         self.http.headers["X-Lotse-Session"] = self.session
         self.conversation: str = body["conversation"]
+
+    def __enter__(self) -> Person:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the client even when an assertion failed: a socket left open is reported as an
+        unraisable warning (an error under ``filterwarnings = error``) in whichever test runs later."""
+        self.http.close()
 
     def say(self, text: str, client_id: str | None = None) -> dict[str, Any]:
         response = self.http.post(

@@ -27,7 +27,7 @@ from bot.guided.payloads import flow_payload, start_payload
 from bot.handover.models import Urgency
 from bot.language.languages import REQUIRED_LANGUAGES
 from bot.stack import Stack
-from tests.integration.conftest import Person, staff_token
+from tests.integration.conftest import Person, staff_token, waiting_cases
 from tests.integration.test_telegram import TOKEN, TelegramUser, _buttons, _restart_app, emulator
 
 __all__ = ["emulator"]  # the Bot API emulator fixture, shared with the Telegram tests
@@ -162,16 +162,7 @@ def test_two_days_left_open_an_urgent_case_above_older_ordinary_ones(
         assert "22 December 2026" in body["replies"][0]["text"]
         admin = staff_token(guided_app, f"deadline-admin-{person.conversation[:8]}", "admin")
         headers = {"Authorization": f"Bearer {admin}"}
-        queue = (
-            httpx.get(
-                f"{guided_app.app_url}/api/admin/cases",
-                params={"view": "waiting", "limit": 200},
-                headers=headers,
-                timeout=30,
-            )
-            .raise_for_status()
-            .json()["items"]
-        )
+        queue = waiting_cases(guided_app, admin)
         ours = next(i for i, c in enumerate(queue) if c["conversation"] == person.conversation)
         # the older ordinary request comes later in the queue (possibly beyond this page)
         older = next(

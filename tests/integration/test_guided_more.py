@@ -18,7 +18,7 @@ from bot.guided.payloads import menu_payload, start_payload
 from bot.language.languages import REQUIRED_LANGUAGES
 from bot.profiles.models import EducationProfile
 from bot.stack import Stack
-from tests.integration.conftest import Person, staff_token
+from tests.integration.conftest import Person, staff_token, waiting_cases
 from tests.integration.test_guided import _label, _press, guided_app
 from tests.integration.test_telegram import TelegramUser, _buttons, emulator
 
@@ -151,16 +151,7 @@ def test_education_profile_on_telegram_in_ukrainian(
         count = len(person.settle(len(seen) + 1))
         admin = staff_token(guided_app, f"edu-admin-{person.chat}", "admin")
         headers = {"Authorization": f"Bearer {admin}"}
-        queue = (
-            httpx.get(
-                f"{guided_app.app_url}/api/admin/cases",
-                params={"view": "waiting", "limit": 200},
-                headers=headers,
-                timeout=30,
-            )
-            .raise_for_status()
-            .json()["items"]
-        )
+        queue = waiting_cases(guided_app, admin)
         case = next(c for c in queue if c["conversation"] == person.pseudonym)
         detail = httpx.get(f"{guided_app.app_url}/api/admin/cases/{case['id']}", headers=headers, timeout=30)
         lines = detail.raise_for_status().json()["education_profile"]["lines"]

@@ -51,27 +51,25 @@ def pg_stack() -> Iterator[Stack]:
 
 
 def test_conversation_survives_a_rasa_restart_on_postgresql(pg_stack: Stack) -> None:
-    person = Person(pg_stack)
-    first = person.say("Ich möchte mit einem Sachbearbeiter sprechen")
-    assert [r["key"] for r in first["replies"]] == ["utter_handover_requested"]
-    pg_stack.stop("rasa")
-    pg_stack.start("rasa")
-    pg_stack.wait_ready(("rasa",))
-    tracker = rasa_tracker(pg_stack, person.conversation)
-    assert tracker["paused"] is True, "the pause lives in the PostgreSQL tracker store"
-    assert any(e.get("event") == "user" for e in tracker["events"])
-    engine = create_engine(pg_stack.env["LOTSE_DATABASE_URL"])
-    with Session(engine) as db:
-        conv = conversation_of(db, person)
-        directions = db.scalars(select(Message.direction).where(Message.conversation_id == conv.id)).all()
-        assert directions == [Direction.IN, Direction.OUT]
-    engine.dispose()
-    person.http.close()
+    with Person(pg_stack) as person:
+        first = person.say("Ich möchte mit einem Sachbearbeiter sprechen")
+        assert [r["key"] for r in first["replies"]] == ["utter_handover_requested"]
+        pg_stack.stop("rasa")
+        pg_stack.start("rasa")
+        pg_stack.wait_ready(("rasa",))
+        tracker = rasa_tracker(pg_stack, person.conversation)
+        assert tracker["paused"] is True, "the pause lives in the PostgreSQL tracker store"
+        assert any(e.get("event") == "user" for e in tracker["events"])
+        engine = create_engine(pg_stack.env["LOTSE_DATABASE_URL"])
+        with Session(engine) as db:
+            conv = conversation_of(db, person)
+            directions = db.scalars(select(Message.direction).where(Message.conversation_id == conv.id)).all()
+            assert directions == [Direction.IN, Direction.OUT]
+        engine.dispose()
 
 
 def test_answers_in_arabic_on_postgresql(pg_stack: Stack) -> None:
-    person = Person(pg_stack)
-    body = person.say("شو لازم اعمل حتى جيب مرتي وولادي من سوريا لالمانيا؟")
-    assert body["replies"][0]["language"] == "ar"
-    assert body["replies"][0]["topic"] == "family_reunification"
-    person.http.close()
+    with Person(pg_stack) as person:
+        body = person.say("شو لازم اعمل حتى جيب مرتي وولادي من سوريا لالمانيا؟")
+        assert body["replies"][0]["language"] == "ar"
+        assert body["replies"][0]["topic"] == "family_reunification"

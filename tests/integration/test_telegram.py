@@ -22,7 +22,7 @@ from bot.conversations.models import Conversation, ConversationState, Direction,
 from bot.conversations.pseudonym import pseudonymize
 from bot.handover.models import Handover, Urgency
 from bot.stack import Stack, free_port
-from tests.integration.conftest import staff_token
+from tests.integration.conftest import staff_token, waiting_cases
 from tests.unit.telegram.hostile import mutations
 
 EMULATOR_DIR = PROJECT_ROOT / "tests" / "telegram_emulator"
@@ -234,16 +234,7 @@ def test_arabic_crisis_gets_the_numbers_first_and_an_urgent_case_in_the_inbox(
     assert any("\u0600" <= ch <= "\u06ff" for ch in first["text"]), "the crisis help is in Arabic"
     assert any("\u0600" <= ch <= "\u06ff" for ch in notice["text"])
     admin = staff_token(stack, f"crisis-admin-{person.chat}", "admin")
-    queue = (
-        httpx.get(
-            f"{stack.app_url}/api/admin/cases",
-            params={"view": "waiting"},
-            headers={"Authorization": f"Bearer {admin}"},
-            timeout=30,
-        )
-        .raise_for_status()
-        .json()["items"]
-    )
+    queue = waiting_cases(stack, admin)
     position = next(i for i, c in enumerate(queue) if c["conversation"] == person.pseudonym)
     case = queue[position]
     assert (case["reason"], case["urgency"], case["language"]) == ("crisis", Urgency.CRITICAL, "ar")

@@ -756,7 +756,7 @@ def test_case_page_export_and_report_show_the_education_profile(env: Env) -> Non
 
 
 def test_the_questions_report_filters_and_groups_by_district(env: Env) -> None:
-    from bot.analytics.service import record_question
+    from tests.unit.question_log import log_housing_question
 
     with session_scope(env.url) as session:
         for text, district in (
@@ -764,16 +764,7 @@ def test_the_questions_report_filters_and_groups_by_district(env: Env) -> None:
             ("Kaution?", "wartburgkreis"),
             ("Mietvertrag", "jena"),
         ):
-            record_question(
-                session,
-                text=text,
-                language="de",
-                intent="faq_housing/deposit",
-                confidence=0.9,
-                topic="housing",
-                content_key="utter_faq_housing/deposit",
-                district=district,
-            )
+            log_housing_question(session, text, district)
     admin = env.headers("admin")
     report = env.client.get("/api/admin/questions?district=wartburgkreis&topic=housing", headers=admin)
     assert report.status_code == 200

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,11 +13,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.analytics.models import QuestionLog
-from bot.analytics.service import district_counts, record_question, top_items, top_questions
+from bot.analytics.service import district_counts, top_items, top_questions
 from bot.cli import main
 from bot.config import Settings, get_settings
 from bot.content.models import ContentItem, ContentKind, ContentTranslation
-from bot.content.render import Reply, render
+from bot.content.render import render
 from bot.content.service import resolve, seed, set_text
 from bot.conversations.models import Conversation, Direction, Message, MessageStatus
 from bot.conversations.service import erase_conversation
@@ -33,9 +31,10 @@ from bot.guided.models import DONE, GuidedFlow
 from bot.guided.payloads import flow_payload, start_payload
 from bot.pipeline import Assistant, Incoming
 from tests.conftest import make_settings, migrate
+from tests.unit.guided_chat import Chat as GuidedChat
+from tests.unit.question_log import log_housing_question
 
 FIXTURES = Path(__file__).parent / "data" / "directory"
-NOW = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)
 GOTHA_ABH = "TEST Ausländerbehörde Gotha"
 GOTHA_MBE = "TEST Migrationsberatung Gotha"
 STATE = "TEST Landesweite Beratung"
@@ -45,11 +44,6 @@ STATE = "TEST Landesweite Beratung"
 def fixture_directory(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(loader, "DATA_DIR", FIXTURES)
     return FIXTURES
-
-
-@pytest.fixture
-def conf(db_url: str) -> Settings:
-    return make_settings(database_url=db_url, guided_today=date(2026, 12, 20))
 
 
 @pytest.fixture
@@ -201,22 +195,7 @@ def test_directory_entries_are_seeded_as_content_items_and_admin_edits_survive(s
 # ------------------------------------------------------------------------------------ the flow
 
 
-class Chat:
-    def __init__(self, session: Session, settings: Settings, language: str = "en") -> None:
-        self.session, self.settings, self.language = session, settings, language
-        self.conv = Conversation(pseudonym=uuid.uuid4().hex, channel="web", language=language)
-        session.add(self.conv)
-        session.flush()
-
-    def ctx(self) -> guided.Context:
-        return guided.Context(self.session, self.conv, self.language, self.settings, NOW)
-
-    def must(self, text: str) -> list[Reply]:
-        replies = guided.handle(self.ctx(), text)
-        self.session.flush()
-        assert replies is not None, text
-        return replies
-
+class Chat(GuidedChat):
     def answered(self, key: str, topic: str) -> None:
         """An earlier factual answer in this conversation."""
         self.session.add(
@@ -331,16 +310,7 @@ def test_the_question_log_keeps_only_the_district_and_can_be_filtered(session: S
     session.execute(delete(QuestionLog))
 
     def log(text: str, district: str | None) -> None:
-        record_question(
-            session,
-            text=text,
-            language="de",
-            intent="faq_housing/deposit",
-            confidence=0.9,
-            topic="housing",
-            content_key="utter_faq_housing/deposit",
-            district=district,
-        )
+        log_housing_question(session, text, district)
 
     log("Kaution?", "gotha")
     log("Kaution?", "gotha")
@@ -440,16 +410,7 @@ def test_cli_questions_top_by_district(
 ) -> None:
     with session_scope(app_db) as session:
         for text, district in (("Kaution?", "gotha"), ("Kaution?", "gotha"), ("Schule?", "erfurt")):
-            record_question(
-                session,
-                text=text,
-                language="de",
-                intent="faq_housing/deposit",
-                confidence=0.9,
-                topic="housing",
-                content_key="utter_faq_housing/deposit",
-                district=district,
-            )
+            log_housing_question(session, text, district)
     monkeypatch.setenv("LOTSE_DATABASE_URL", app_db)
     get_settings.cache_clear()
     try:

@@ -11,22 +11,13 @@ import phonenumbers
 import pytest
 import yaml
 
+from bot.directory.models import SERVICE_KINDS, SERVICE_TOPICS
+from bot.language.languages import LANGUAGES
+
 DATA = Path(__file__).resolve().parents[2] / "bot" / "directory" / "data"
 
 DISTRICT_KINDS = {"landkreis", "kreisfreie_stadt"}
-SERVICE_KINDS = {
-    "mbe",
-    "jmd",
-    "refugee_council",
-    "legal_advice",
-    "immigration_authority",
-    "integration_guide",
-    "housing",
-    "education",
-    "other",
-}
-TOPICS = {"family_reunification", "asylum_appeal", "housing", "education", "naturalization", "general"}
-LANGUAGES = {"de", "en", "ar", "fa", "uk", "ru", "tr", "fr", "ps", "ti", "so", "ku"}
+TOPICS = SERVICE_TOPICS
 SERVICE_FIELDS = {
     "id",
     "district",
@@ -156,7 +147,7 @@ def test_services_are_complete_and_sourced(
         if s["email"] is not None:
             assert re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", s["email"]), s["id"]
         if s["languages"] is not None:
-            assert s["languages"] and set(s["languages"]) <= LANGUAGES, s["id"]
+            assert s["languages"] and set(s["languages"]) <= set(LANGUAGES), s["id"]
         for extra in s.get("see_also") or []:
             assert extra["title"] and _is_url(extra["url"]), s["id"]
 

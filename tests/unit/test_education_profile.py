@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from bot.cli import main
 from bot.config import Settings
 from bot.content.render import Reply
-from bot.content.service import seed
 from bot.conversations.models import Conversation
 from bot.db import session_scope
 from bot.guided import service as guided
@@ -23,20 +22,8 @@ from bot.guided.payloads import flow_payload, parse_payload, profile_payload, st
 from bot.profiles.models import EducationProfile
 from bot.profiles.service import MIN_CELL, education_report, save_profile
 from tests.conftest import migrate
-from tests.unit.test_guided_flows import TODAY, Chat, _values
-
-
-@pytest.fixture
-def conf(db_url: str) -> Settings:
-    from tests.conftest import make_settings
-
-    return make_settings(database_url=db_url, guided_today=TODAY)
-
-
-@pytest.fixture
-def seeded(session: Session) -> Session:
-    seed(session)
-    return session
+from tests.unit.guided_chat import Chat
+from tests.unit.guided_chat import values as _values
 
 
 def _profile(session: Session, chat: Chat) -> EducationProfile | None:

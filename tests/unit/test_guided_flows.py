@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.content.render import Reply
 from bot.content.service import seed
 from bot.conversations.models import Conversation, ConversationState, Message
 from bot.guided import reminders
@@ -20,56 +18,9 @@ from bot.guided.models import DONE, STOPPED, GuidedFlow, Reminder, ReminderStatu
 from bot.guided.payloads import flow_payload, menu_payload, start_payload, stop_reminders_payload
 from bot.handover.models import Handover, HandoverReason, Urgency
 from tests.conftest import make_settings
-
-TODAY = date(2026, 12, 20)  # a Sunday; Christmas (25, 26 December) lies ahead
-NOW = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def conf(db_url: str) -> Settings:
-    return make_settings(database_url=db_url, guided_today=TODAY)
-
-
-@pytest.fixture
-def seeded(session: Session) -> Session:
-    seed(session)
-    return session
-
-
-def _conversation(session: Session, language: str = "en") -> Conversation:
-    conv = Conversation(pseudonym=uuid.uuid4().hex, channel="web", language=language)
-    session.add(conv)
-    session.flush()
-    return conv
-
-
-class Chat:
-    """One person talking to the flow engine in one language."""
-
-    def __init__(self, session: Session, settings: Settings, language: str = "en") -> None:
-        self.session, self.settings = session, settings
-        self.conv = _conversation(session, language)
-        self.language = language
-
-    def say(self, text: str) -> list[Reply] | None:
-        ctx = guided.Context(self.session, self.conv, self.language, self.settings, NOW)
-        replies = guided.handle(ctx, text)
-        self.session.flush()
-        return replies
-
-    def must(self, text: str) -> list[Reply]:
-        replies = self.say(text)
-        assert replies is not None, f"{text!r} was not handled by the flow"
-        return replies
-
-    def state(self, flow: str) -> GuidedFlow:
-        return self.session.scalars(
-            select(GuidedFlow).where(GuidedFlow.conversation_id == self.conv.id, GuidedFlow.flow == flow)
-        ).one()
-
-
-def _values(reply: Reply) -> list[str]:
-    return [b["payload"].split('"v":"')[1].split('"')[0] for b in reply.buttons]
+from tests.unit.guided_chat import NOW, TODAY, Chat
+from tests.unit.guided_chat import new_conversation as _conversation
+from tests.unit.guided_chat import values as _values
 
 
 def test_appeal_helper_shifts_a_christmas_deadline_and_offers_reminders(

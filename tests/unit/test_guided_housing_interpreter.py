@@ -3,70 +3,26 @@ step by step on the real content store (seeded from translations/), without Rasa
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
-
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from admin_api.cases.summary import next_step
 from bot.config import Settings
-from bot.content.render import Reply, render
-from bot.content.service import load_language_file, seed
+from bot.content.render import render
+from bot.content.service import load_language_file
 from bot.conversations.models import Conversation
 from bot.guided import service as guided
 from bot.guided.flat_search import FlatHelpFlow, FlatSearchFlow
 from bot.guided.interpreter import InterpreterFlow
-from bot.guided.models import DONE, GuidedFlow
+from bot.guided.models import DONE
 from bot.guided.payloads import flow_payload, start_payload, valid_entities
-from bot.handover.models import Handover, HandoverReason, Urgency
+from bot.handover.models import HandoverReason, Urgency
 from bot.handover.service import urgency_for
 from bot.interpreters.models import InterpreterRequest, InterpreterStatus
 from bot.language.languages import REQUIRED_LANGUAGES
-from tests.conftest import make_settings
-
-TODAY = date(2026, 12, 20)
-NOW = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def conf(db_url: str) -> Settings:
-    return make_settings(database_url=db_url, guided_today=TODAY)
-
-
-@pytest.fixture
-def seeded(session: Session) -> Session:
-    seed(session)
-    return session
-
-
-class Chat:
-    def __init__(self, session: Session, settings: Settings, language: str = "en") -> None:
-        self.session, self.settings, self.language = session, settings, language
-        self.conv = Conversation(pseudonym=uuid.uuid4().hex, channel="web", language=language)
-        session.add(self.conv)
-        session.flush()
-
-    def must(self, text: str) -> list[Reply]:
-        ctx = guided.Context(self.session, self.conv, self.language, self.settings, NOW)
-        replies = guided.handle(ctx, text)
-        self.session.flush()
-        assert replies is not None, f"{text!r} was not handled by the flow"
-        return replies
-
-    def state(self, flow: str) -> GuidedFlow:
-        return self.session.scalars(
-            select(GuidedFlow).where(GuidedFlow.conversation_id == self.conv.id, GuidedFlow.flow == flow)
-        ).one()
-
-    def handovers(self) -> list[Handover]:
-        return list(self.session.scalars(select(Handover).where(Handover.conversation_id == self.conv.id)))
-
-
-def _values(reply: Reply) -> list[str]:
-    return [b["payload"].split('"v":"')[1].split('"')[0] for b in reply.buttons]
-
+from tests.unit.guided_chat import Chat
+from tests.unit.guided_chat import values as _values
 
 # ---------------------------------------------------------------------------------------- flat search
 
