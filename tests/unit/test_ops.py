@@ -1,0 +1,158 @@
+"""/metrics (Prometheus, loopback or token), /readyz (database and Rasa with a model), /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+from sqlalchemy.orm import sessionmaker
+
+from bot.conversations.models import Conversation
+from bot.db import make_engine
+from bot.handover.models import HandoverReason
+from bot.handover.service import create_handover
+from bot.ops import metrics
+from tests.conftest import own_database
+from tests.unit.test_web_chat_abuse import Chat, make_chat
+
+TOKEN = "metrics-test-token"
+
+
+@pytest.fixture(scope="module")
+def ops_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return own_database("ops", "sqlite", tmp_path_factory, seeded=True)
+
+
+@pytest.fixture
+def chat(ops_db: str) -> Iterator[Chat]:
+    for chat in make_chat(ops_db, rate_limits_enabled=False, metrics_token=SecretStr(TOKEN)):
+        chat.client.app.state.metrics_registry = metrics.registry_with_queue(chat.sessions)  # type: ignore[attr-defined]
+        yield chat
+
+
+def _scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_are_for_loopback_or_with_the_token(chat: Chat) -> None:
+    assert chat.client.get("/metrics").status_code == 403  # the test client is not a loopback address
+    assert chat.client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert chat.client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    local = TestClient(chat.client.app, client=("127.0.0.1", 50000))
+    assert local.get("/metrics").status_code == 200
+    local.close()
+
+
+def test_messages_replies_and_waiting_cases_are_counted(chat: Chat) -> None:
+    before = _scrape(chat.client)
+    session = chat.start()
+    assert chat.say(session, "Hallo").status_code == 200
+    assert chat.say(session, "Noch eine Frage").status_code == 200
+    with chat.sessions.begin() as db:
+        conv = Conversation(pseudonym="ops-test-case", channel="web", language="ar")
+        db.add(conv)
+        db.flush()
+        create_handover(db, conversation=conv, reason=HandoverReason.CRISIS, topic=None)
+    after = _scrape(chat.client)
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert grew("lotse_messages_in_total", channel="web") == 2
+    assert grew("lotse_messages_processed_total", channel="web", status="answered") == 2
+    assert grew("lotse_replies_total", channel="web", language="de") == 2
+    assert grew("lotse_message_seconds_count", channel="web") == 2
+    waiting = {labels: v for (name, labels), v in after.items() if name == "lotse_cases_waiting"}
+    assert sum(v for labels, v in waiting.items() if ("reason", "crisis") in labels) >= 1
+    assert after[("lotse_case_oldest_waiting_seconds", ())] >= 0
+    assert ("lotse_cases_open", (("status", "open"),)) in after
+    text = chat.client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    assert "ops-test-case" not in text and "Hallo" not in text, "no pseudonyms or texts in labels"
+
+
+class _DownRasa:
+    async def healthy(self) -> bool:
+        return False
+
+
+def test_ready_only_with_database_and_rasa(chat: Chat, tmp_path: Path) -> None:
+    ready = chat.client.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"ready": True, "database": True, "rasa": True}
+    assert chat.client.get("/healthz").json()["ok"] is True
+    assistant = chat.client.app.state.assistant  # type: ignore[attr-defined]
+    real_rasa = assistant.rasa
+    assistant.rasa = _DownRasa()
+    try:
+        down = chat.client.get("/readyz")
+        assert down.status_code == 503 and down.json()["rasa"] is False and down.json()["database"] is True
+        assert chat.client.get("/healthz").status_code == 200, "alive even when Rasa is not"
+    finally:
+        assistant.rasa = real_rasa
+    real_sessions = assistant.sessions
+    missing = tmp_path / "missing" / "lotse.db"
+    assistant.sessions = type(real_sessions)(bind=make_engine(f"sqlite:///{missing}"))
+    try:
+        broken = chat.client.get("/readyz")
+        assert broken.status_code == 503 and broken.json()["database"] is False
+    finally:
+        assistant.sessions.kw["bind"].dispose()
+        assistant.sessions = real_sessions
+
+
+def test_the_alert_rules_use_metrics_the_app_exports(ops_db: str) -> None:
+    from bot.config import PROJECT_ROOT
+
+    engine = make_engine(ops_db)
+    registry = metrics.registry_with_queue(sessionmaker(bind=engine))
+    exported: set[str] = set()
+    for family in registry.collect():
+        exported |= {family.name + suffix for suffix in ("", "_total", "_bucket", "_count", "_sum")}
+    engine.dispose()
+    rules = yaml.safe_load((PROJECT_ROOT / "deploy" / "prometheus" / "lotse-alerts.yml").read_text())
+    alerts = [rule for group in rules["groups"] for rule in group["rules"]]
+    assert len(alerts) >= 5
+    for rule in alerts:
+        assert rule["alert"] and rule["annotations"]["summary"] and rule["labels"]["severity"]
+        used = set(re.findall(r"\blotse_[a-z_]+", rule["expr"]))
+        assert used <= exported, (rule["alert"], used - exported)
+
+
+def test_json_log_lines() -> None:
+    from bot.logging import JsonFormatter, configure_logging
+    from tests.conftest import make_settings
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("bot.pipeline", logging.ERROR, __file__, 1, "case %s waits", ("ab",), None)
+        record.exc_info = sys.exc_info()
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["level"] == "ERROR" and entry["logger"] == "bot.pipeline"
+    assert entry["message"] == "case ab waits" and "ValueError: boom" in entry["exception"]
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure_logging(make_settings(log_format="json", log_level="warning"))
+        assert isinstance(root.handlers[0].formatter, JsonFormatter) and root.level == logging.WARNING
+        configure_logging(make_settings())
+        assert not isinstance(root.handlers[0].formatter, JsonFormatter) and root.level == logging.INFO
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
