@@ -147,6 +147,21 @@ class Settings(BaseSettings):
     reminder_interval_s: float = Field(
         default=30.0, gt=0, description="How often due reminders (guided flows) are looked for and sent."
     )
+    max_in_flight: int = Field(
+        default=8,
+        ge=1,
+        description="Web-chat messages one app instance processes at a time; more wait (see below) or get "
+        "HTTP 503 with Retry-After.",
+    )
+    max_waiting: int = Field(
+        default=64, ge=0, description="Web-chat messages that may wait for a processing slot per instance."
+    )
+    admission_wait_s: float = Field(
+        default=10.0, gt=0, description="How long a web-chat message waits for a slot before it gets 503."
+    )
+    busy_retry_after_s: int = Field(
+        default=3, ge=1, description="Retry-After (seconds) of the 503 answer at capacity."
+    )
     retention_days: int = Field(
         default=30,
         ge=1,

@@ -19,6 +19,7 @@ from bot.config import Settings, get_settings
 from bot.db import session_factory, utcnow
 from bot.guided import reminders
 from bot.ops import metrics, retention
+from bot.ops.admission import Admission
 from bot.ops.router import router as ops_router
 from bot.pipeline import Assistant
 from bot.rasa_client import RasaClient
@@ -139,6 +140,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         internal_token=settings.secret("internal_token"),
     )
     app.state.rate_limits = RateLimits(settings)
+    app.state.admission = Admission(
+        max_in_flight=settings.max_in_flight,
+        max_waiting=settings.max_waiting,
+        wait_s=settings.admission_wait_s,
+        retry_after_s=settings.busy_retry_after_s,
+    )
     app.include_router(chat.router)
     app.include_router(nlg.router)
     app.include_router(internal.router)

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from bot.conversations.models import Conversation
+from bot.conversations.models import Conversation, Direction, Message, MessageStatus
 from bot.db import make_engine
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.ops import metrics
+from bot.ops.admission import Admission
 from tests.conftest import own_database
+from tests.unit.telegram.conftest import FakeRasa
 from tests.unit.test_web_chat_abuse import Chat, make_chat
 
 TOKEN = "metrics-test-token"
@@ -156,3 +163,96 @@ def test_json_log_lines() -> None:
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+
+
+class _GatedRasa(FakeRasa):
+    """Holds every message until the gate opens (a Rasa at capacity)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.entered = 0
+
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        self.entered += 1
+        await self.gate.wait()
+        return await super().send(sender=sender, text=text, metadata=metadata)
+
+
+async def _overload(chat: Chat) -> tuple[list[httpx.Response], list[httpx.Response], list[dict[str, str]]]:
+    app = chat.client.app
+    rasa = _GatedRasa()
+    app.state.assistant.rasa = rasa  # type: ignore[attr-defined]
+    app.state.admission = Admission(max_in_flight=2, max_waiting=1, wait_s=30, retry_after_s=2)  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://lotse.test") as client:
+        sessions = [(await client.post("/api/chat/sessions", json={})).json()["session"] for _ in range(5)]
+        bodies = [{"text": f"Frage {i}", "client_id": str(uuid.uuid4())} for i in range(5)]
+
+        def post(i: int) -> Any:
+            return client.post("/api/chat/messages", json=bodies[i], headers={"X-Lotse-Session": sessions[i]})
+
+        tasks = [asyncio.create_task(post(i)) for i in range(5)]
+        while rasa.entered < 2:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # the third waits for a slot; the fourth and fifth are refused at once
+        refused_early = [i for i, t in enumerate(tasks) if t.done()]
+        assert len(refused_early) == 2 and rasa.entered == 2
+        rasa.gate.set()
+        first = list(await asyncio.gather(*tasks))
+        again = [await post(i) for i in refused_early]  # the web chat sends them again, same client_id
+    return first, again, bodies
+
+
+def test_overload_gets_503_with_retry_after_and_every_message_is_answered_once(chat: Chat) -> None:
+    first, again, bodies = asyncio.run(_overload(chat))
+    codes = sorted(r.status_code for r in first)
+    assert codes == [200, 200, 200, 503, 503]
+    busy = [r for r in first if r.status_code == 503]
+    assert all(r.headers["Retry-After"] == "2" and "not stored" in r.json()["detail"] for r in busy)
+    assert [r.status_code for r in again] == [200, 200]
+    with chat.sessions() as db:
+        texts = [b["text"] for b in bodies]
+        rows = db.execute(
+            select(Message.text, Message.status).where(
+                Message.direction == Direction.IN, Message.text.in_(texts)
+            )
+        ).all()
+        assert sorted(t for t, _ in rows) == sorted(texts), "each message stored exactly once"
+        assert {s for _, s in rows} == {MessageStatus.ANSWERED}
+        replies = db.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.direction == Direction.OUT, Message.text.in_([f"echo: {t}" for t in texts]))
+        )
+        assert replies == 5, "each answered once"
+
+
+async def _timeout(chat: Chat) -> list[int]:
+    app = chat.client.app
+    rasa = _GatedRasa()
+    app.state.assistant.rasa = rasa  # type: ignore[attr-defined]
+    app.state.admission = Admission(max_in_flight=1, max_waiting=5, wait_s=0.2, retry_after_s=1)  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://lotse.test") as client:
+        sessions = [(await client.post("/api/chat/sessions", json={})).json()["session"] for _ in range(2)]
+        first = asyncio.create_task(
+            client.post(
+                "/api/chat/messages",
+                json={"text": "a", "client_id": str(uuid.uuid4())},
+                headers={"X-Lotse-Session": sessions[0]},
+            )
+        )
+        while rasa.entered < 1:
+            await asyncio.sleep(0.01)
+        second = await client.post(
+            "/api/chat/messages",
+            json={"text": "b", "client_id": str(uuid.uuid4())},
+            headers={"X-Lotse-Session": sessions[1]},
+        )
+        rasa.gate.set()
+        return [(await first).status_code, second.status_code]
+
+
+def test_a_message_that_waited_too_long_for_a_slot_gets_503(chat: Chat) -> None:
+    assert asyncio.run(_timeout(chat)) == [200, 503]

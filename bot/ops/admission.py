@@ -1,0 +1,65 @@
+"""Admission control: degrade under overload instead of collapsing.
+
+Each app instance processes at most ``LOTSE_MAX_IN_FLIGHT`` incoming web-chat messages at a time
+(sized to what Rasa and the database take); up to ``LOTSE_MAX_WAITING`` more wait at most
+``LOTSE_ADMISSION_WAIT_S`` for a slot. Anything beyond is refused *before it is stored* with
+HTTP 503 and ``Retry-After``: the web chat sends the same message again (same ``client_id``, so it is
+stored and answered once) after that many seconds. The served rate stays at capacity, the people
+above it wait a little longer, and nobody gets an error page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from prometheus_client import Counter, Gauge
+
+from bot.ops.metrics import REGISTRY
+
+BUSY = Counter(
+    "lotse_busy", "Messages refused with 503: the instance was at capacity.", ["channel"], registry=REGISTRY
+)
+IN_FLIGHT = Gauge("lotse_in_flight", "Messages being processed by this instance.", registry=REGISTRY)
+WAITING = Gauge("lotse_admission_waiting", "Messages waiting for a processing slot.", registry=REGISTRY)
+
+
+class Busy(Exception):
+    """No slot now; try again after ``retry_after_s`` seconds."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"busy, retry after {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+class Admission:
+    def __init__(self, *, max_in_flight: int, max_waiting: int, wait_s: float, retry_after_s: int) -> None:
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._max_waiting = max_waiting
+        self._waiting = 0
+        self._wait_s = wait_s
+        self.retry_after_s = retry_after_s
+
+    @contextlib.asynccontextmanager
+    async def slot(self, channel: str) -> AsyncIterator[None]:
+        """Hold a processing slot for the body of the ``async with``; raises :class:`Busy`."""
+        if self._slots.locked() and self._waiting >= self._max_waiting:
+            BUSY.labels(channel).inc()
+            raise Busy(self.retry_after_s)
+        self._waiting += 1
+        WAITING.inc()
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self._wait_s)
+        except TimeoutError:
+            BUSY.labels(channel).inc()
+            raise Busy(self.retry_after_s) from None
+        finally:
+            self._waiting -= 1
+            WAITING.dec()
+        IN_FLIGHT.inc()
+        try:
+            yield
+        finally:
+            IN_FLIGHT.dec()
+            self._slots.release()
