@@ -11,6 +11,7 @@ above it wait a little longer, and nobody gets an error page.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -34,32 +35,59 @@ class Busy(Exception):
 
 
 class Admission:
+    """Slots are counted synchronously (no ``await`` between the check and the taking), so a burst of
+    arrivals cannot overshoot the bounds; a released slot passes straight to the longest waiter."""
+
     def __init__(self, *, max_in_flight: int, max_waiting: int, wait_s: float, retry_after_s: int) -> None:
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._max_in_flight = max_in_flight
         self._max_waiting = max_waiting
-        self._waiting = 0
+        self._in_flight = 0
+        self._queue: collections.deque[asyncio.Future[None]] = collections.deque()
         self._wait_s = wait_s
         self.retry_after_s = retry_after_s
+
+    async def _acquire(self, channel: str) -> None:
+        if self._in_flight < self._max_in_flight and not self._queue:
+            self._in_flight += 1
+            return
+        if len(self._queue) >= self._max_waiting:
+            BUSY.labels(channel).inc()
+            raise Busy(self.retry_after_s)
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(granted)
+        WAITING.inc()
+        try:
+            await asyncio.wait({granted}, timeout=self._wait_s)
+        except BaseException:  # the request was cancelled while waiting (the client went away)
+            if granted.done():
+                self._release()  # granted just then: pass the slot on
+            else:
+                self._queue.remove(granted)
+                granted.cancel()
+            raise
+        finally:
+            WAITING.dec()
+        if not granted.done():  # waited too long: leave the queue without a slot
+            self._queue.remove(granted)
+            granted.cancel()
+            BUSY.labels(channel).inc()
+            raise Busy(self.retry_after_s)
+
+    def _release(self) -> None:
+        while self._queue:
+            waiter = self._queue.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot passes on; in_flight stays the same
+                return
+        self._in_flight -= 1
 
     @contextlib.asynccontextmanager
     async def slot(self, channel: str) -> AsyncIterator[None]:
         """Hold a processing slot for the body of the ``async with``; raises :class:`Busy`."""
-        if self._slots.locked() and self._waiting >= self._max_waiting:
-            BUSY.labels(channel).inc()
-            raise Busy(self.retry_after_s)
-        self._waiting += 1
-        WAITING.inc()
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self._wait_s)
-        except TimeoutError:
-            BUSY.labels(channel).inc()
-            raise Busy(self.retry_after_s) from None
-        finally:
-            self._waiting -= 1
-            WAITING.dec()
+        await self._acquire(channel)
         IN_FLIGHT.inc()
         try:
             yield
         finally:
             IN_FLIGHT.dec()
-            self._slots.release()
+            self._release()

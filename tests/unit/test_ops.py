@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ from bot.db import make_engine
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.ops import metrics
-from bot.ops.admission import Admission
+from bot.ops.admission import Admission, Busy
+from bot.safety.detector import get_detector
 from tests.conftest import own_database
 from tests.unit.telegram.conftest import FakeRasa
 from tests.unit.test_web_chat_abuse import Chat, make_chat
@@ -179,28 +181,51 @@ class _GatedRasa(FakeRasa):
         return await super().send(sender=sender, text=text, metadata=metadata)
 
 
-async def _overload(chat: Chat) -> tuple[list[httpx.Response], list[httpx.Response], list[dict[str, str]]]:
+class _People:
+    """People in separate web-chat sessions, talking to the app in one event loop (for concurrency)."""
+
+    def __init__(self, client: httpx.AsyncClient, sessions: list[str]) -> None:
+        self.client, self.sessions = client, sessions
+
+    def post(self, i: int, body: dict[str, str]) -> Any:
+        return self.client.post(
+            "/api/chat/messages", json=body, headers={"X-Lotse-Session": self.sessions[i]}
+        )
+
+
+@contextlib.asynccontextmanager
+async def _gated(chat: Chat, admission: Admission, people: int) -> AsyncIterator[tuple[_GatedRasa, _People]]:
+    get_detector()  # indexed before the first message, as the app's lifespan does
     app = chat.client.app
     rasa = _GatedRasa()
     app.state.assistant.rasa = rasa  # type: ignore[attr-defined]
-    app.state.admission = Admission(max_in_flight=2, max_waiting=1, wait_s=30, retry_after_s=2)  # type: ignore[attr-defined]
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    app.state.admission = admission  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://lotse.test") as client:
-        sessions = [(await client.post("/api/chat/sessions", json={})).json()["session"] for _ in range(5)]
+        sessions = [
+            (await client.post("/api/chat/sessions", json={})).json()["session"] for _ in range(people)
+        ]
+        yield rasa, _People(client, sessions)
+
+
+async def _overload(chat: Chat) -> tuple[list[httpx.Response], list[httpx.Response], list[dict[str, str]]]:
+    admission = Admission(max_in_flight=2, max_waiting=1, wait_s=30, retry_after_s=2)
+    async with _gated(chat, admission, 5) as (rasa, people):
         bodies = [{"text": f"Frage {i}", "client_id": str(uuid.uuid4())} for i in range(5)]
-
-        def post(i: int) -> Any:
-            return client.post("/api/chat/messages", json=bodies[i], headers={"X-Lotse-Session": sessions[i]})
-
-        tasks = [asyncio.create_task(post(i)) for i in range(5)]
+        tasks = [asyncio.create_task(people.post(i, bodies[i])) for i in range(5)]
         while rasa.entered < 2:
             await asyncio.sleep(0.01)
-        await asyncio.sleep(0.3)  # the third waits for a slot; the fourth and fifth are refused at once
+        # the third waits for a slot; the fourth and fifth are refused at once
+        for _ in range(1000):
+            if sum(t.done() for t in tasks) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
         refused_early = [i for i, t in enumerate(tasks) if t.done()]
         assert len(refused_early) == 2 and rasa.entered == 2
         rasa.gate.set()
         first = list(await asyncio.gather(*tasks))
-        again = [await post(i) for i in refused_early]  # the web chat sends them again, same client_id
+        again = [await people.post(i, bodies[i]) for i in refused_early]  # sent again, same client_id
     return first, again, bodies
 
 
@@ -229,30 +254,50 @@ def test_overload_gets_503_with_retry_after_and_every_message_is_answered_once(c
 
 
 async def _timeout(chat: Chat) -> list[int]:
-    app = chat.client.app
-    rasa = _GatedRasa()
-    app.state.assistant.rasa = rasa  # type: ignore[attr-defined]
-    app.state.admission = Admission(max_in_flight=1, max_waiting=5, wait_s=0.2, retry_after_s=1)  # type: ignore[attr-defined]
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://lotse.test") as client:
-        sessions = [(await client.post("/api/chat/sessions", json={})).json()["session"] for _ in range(2)]
-        first = asyncio.create_task(
-            client.post(
-                "/api/chat/messages",
-                json={"text": "a", "client_id": str(uuid.uuid4())},
-                headers={"X-Lotse-Session": sessions[0]},
-            )
-        )
+    admission = Admission(max_in_flight=1, max_waiting=5, wait_s=0.2, retry_after_s=1)
+    async with _gated(chat, admission, 2) as (rasa, people):
+        first = asyncio.create_task(people.post(0, {"text": "a", "client_id": str(uuid.uuid4())}))
         while rasa.entered < 1:
             await asyncio.sleep(0.01)
-        second = await client.post(
-            "/api/chat/messages",
-            json={"text": "b", "client_id": str(uuid.uuid4())},
-            headers={"X-Lotse-Session": sessions[1]},
-        )
+        second = await people.post(1, {"text": "b", "client_id": str(uuid.uuid4())})
         rasa.gate.set()
         return [(await first).status_code, second.status_code]
 
 
 def test_a_message_that_waited_too_long_for_a_slot_gets_503(chat: Chat) -> None:
     assert asyncio.run(_timeout(chat)) == [200, 503]
+
+
+async def _slots_after_cancel_and_timeout() -> tuple[int, int, bool]:
+    admission = Admission(max_in_flight=1, max_waiting=2, wait_s=0.2, retry_after_s=1)
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with admission.slot("web"):
+            holding.set()
+            await release.wait()
+
+    async def wait_for_slot() -> None:
+        async with admission.slot("web"):
+            pass
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    gone = asyncio.create_task(wait_for_slot())  # the client goes away while waiting
+    await asyncio.sleep(0.05)
+    gone.cancel()
+    timed_out = False
+    try:
+        await wait_for_slot()  # nobody releases within wait_s
+    except Busy:
+        timed_out = True
+    release.set()
+    await holder
+    await asyncio.gather(gone, return_exceptions=True)
+    await wait_for_slot()  # the slot is free again: nothing leaked
+    return admission._in_flight, len(admission._queue), timed_out
+
+
+def test_cancelled_and_timed_out_waiters_leak_no_slot() -> None:
+    assert asyncio.run(_slots_after_cancel_and_timeout()) == (0, 0, True)
