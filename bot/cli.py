@@ -76,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bot.logging import configure_logging
         from bot.web.app import create_app
 
-        configure_logging()
+        configure_logging(settings)
         uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port, log_level="warning")
         return 0
     if args.process == "rasa":
@@ -290,6 +290,46 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Erase what the retention rules say has to go (--dry-run: only list it)."""
+    import asyncio
+
+    from bot.db import session_factory, utcnow
+    from bot.ops import retention
+    from bot.pipeline import Assistant
+    from bot.rasa_client import RasaClient
+
+    settings = get_settings()
+    sessions = session_factory(settings.database_url)
+    now = utcnow()
+    with sessions() as session:
+        found = retention.due(session, settings, now)
+    print(
+        f"conversations idle for more than {settings.retention_days} days (no open case, no case closed "
+        f"within {settings.case_retention_days} days, no pending reminder): {len(found.conversations)}"
+    )
+    for pseudonym in found.conversations:
+        print(f"  {pseudonym}")
+    print(f"question log rows older than {settings.question_log_days} days: {found.question_log_rows}")
+    if args.dry_run:
+        print("dry run: nothing erased")
+        return 0
+
+    async def erase() -> retention.Report:
+        rasa = RasaClient(base_url=settings.rasa_url, token=settings.secret("rasa_token"), timeout_s=10.0)
+        try:
+            return await retention.run_once(Assistant(settings=settings, sessions=sessions, rasa=rasa), now)
+        finally:
+            await rasa.aclose()
+
+    report = asyncio.run(erase())
+    if not report.ran:
+        print("another instance is running the retention job right now; nothing done")
+        return 1
+    print(f"erased {report.conversations} conversation(s) and {report.question_log_rows} question log row(s)")
+    return 0
+
+
 # ---------------------------------------------------------------------- talking and measuring
 
 
@@ -401,6 +441,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preport.add_argument("--json", action="store_true")
     profiles.set_defaults(func=cmd_profiles)
+
+    keep = sub.add_parser("retention", help=cmd_retention.__doc__)
+    keep.add_argument("--dry-run", action="store_true", help="list what would be erased, erase nothing")
+    keep.set_defaults(func=cmd_retention)
 
     chat = sub.add_parser("chat", help=cmd_chat.__doc__)
     chat.add_argument("--url", help="app URL (default: LOTSE_APP_URL)")

@@ -107,6 +107,16 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = Field(
         default=None, description="Key of the keyed hash that turns channel user ids into pseudonyms."
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = Field(
+        default="INFO", description="App log level."
+    )
+    log_format: Literal["plain", "json"] = Field(
+        default="plain", description="'json': one JSON object per log line (for a log collector)."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for /metrics from other hosts (loopback needs none; unset: loopback only).",
+    )
 
     max_body_bytes: int = Field(
         default=64 * 1024,
@@ -136,6 +146,37 @@ class Settings(BaseSettings):
     retry_interval_s: float = Field(default=5.0, description="How often unanswered messages are retried.")
     reminder_interval_s: float = Field(
         default=30.0, gt=0, description="How often due reminders (guided flows) are looked for and sent."
+    )
+    max_in_flight: int = Field(
+        default=8,
+        ge=1,
+        description="Web-chat messages one app instance processes at a time; more wait (see below) or get "
+        "HTTP 503 with Retry-After.",
+    )
+    max_waiting: int = Field(
+        default=64, ge=0, description="Web-chat messages that may wait for a processing slot per instance."
+    )
+    admission_wait_s: float = Field(
+        default=10.0, gt=0, description="How long a web-chat message waits for a slot before it gets 503."
+    )
+    busy_retry_after_s: int = Field(
+        default=3, ge=1, description="Retry-After (seconds) of the 503 answer at capacity."
+    )
+    retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="A conversation is erased (as by /delete, Rasa's tracker included) this many days after "
+        "the person's last message, unless a case is open, a closed case is younger than "
+        "LOTSE_CASE_RETENTION_DAYS or a reminder is pending.",
+    )
+    case_retention_days: int = Field(
+        default=180, ge=1, description="How long a conversation with a closed case is kept after the closing."
+    )
+    question_log_days: int = Field(
+        default=365, ge=1, description="Maximum age of the redacted question log (the analytics)."
+    )
+    retention_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often the retention job looks for what has to go."
     )
     reminder_hour: int = Field(
         default=9, ge=0, le=23, description="Local hour (LOTSE_OFFICE_TIMEZONE) at which a reminder is due."

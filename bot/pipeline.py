@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import unicodedata
 import weakref
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from bot.handover.service import create_handover
 from bot.language.detect import detect
 from bot.language.languages import normalise_code
 from bot.nlu_fallback import Choice, PivotFallback
+from bot.ops import metrics
 from bot.rasa_client import RasaClient, RasaNotRunning, RasaUnavailable, replies_after_message
 from bot.safety import net
 from bot.safety.detector import Level, Signal
@@ -254,8 +256,17 @@ class Assistant:
             outcome, is_new = await in_thread(self.store, incoming)
         if not is_new:
             return outcome
+        metrics.MESSAGES_IN.labels(incoming.channel).inc()
+        started = time.monotonic()
         try:
-            return await self.process(outcome.message_id)
+            done = await self.process(outcome.message_id)
+            metrics.observe_outcome(
+                incoming.channel,
+                done.status.value,
+                [(r.key, r.language) for r in done.replies],
+                time.monotonic() - started,
+            )
+            return done
         except (NoResultFound, StaleDataError, IntegrityError):
             # rows of the message vanished under it (a missing row, a stale update, a missing parent,
             # depending on the backend): the conversation was erased meanwhile. Its id may already

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+
+from bot.ops import metrics
 
 
 class RasaUnavailable(Exception):
@@ -31,14 +34,21 @@ class RasaClient:
 
     async def _call(self, method: str, path: str, *, api: str, **kwargs: Any) -> Any:
         """One request; any transport error or non-200 answer becomes :class:`RasaUnavailable`."""
+        started = time.monotonic()
         try:
-            response = await self._http.request(method, path, **kwargs)
-        except httpx.ConnectError as exc:
-            raise RasaNotRunning(f"{type(exc).__name__}: {exc}") from exc
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa's {api} answered HTTP {response.status_code}")
+            try:
+                response = await self._http.request(method, path, **kwargs)
+            except httpx.ConnectError as exc:
+                raise RasaNotRunning(f"{type(exc).__name__}: {exc}") from exc
+            except httpx.HTTPError as exc:
+                raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            if response.status_code != 200:
+                raise RasaUnavailable(f"Rasa's {api} answered HTTP {response.status_code}")
+        except RasaUnavailable:
+            metrics.RASA_ERRORS.labels(api).inc()
+            raise
+        finally:
+            metrics.RASA_SECONDS.labels(api).observe(time.monotonic() - started)
         return response.json() if response.content else None
 
     async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:

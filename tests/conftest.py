@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from bot.config import PROJECT_ROOT, Settings
@@ -46,6 +46,34 @@ def _reset_postgres(url: str) -> None:
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def own_database(
+    name: str, backend: str, tmp_path_factory: pytest.TempPathFactory, *, seeded: bool = False
+) -> str:
+    """A migrated database of a test module's own (for work that sees the whole database, e.g. a
+    background job): a file for SQLite, database ``lotse_<name>_test`` on the test PostgreSQL server.
+    ``seeded``: the content store filled from translations/."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'lotse.db'}"
+    else:
+        assert POSTGRES_URL is not None
+        database = f"lotse_{name}_test"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+        admin.dispose()
+        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{database}"
+    migrate(url)
+    if seeded:
+        from bot.content.service import seed
+
+        engine = make_engine(url)
+        with Session(engine) as session, session.begin():
+            seed(session)
+        engine.dispose()
+    return url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -16,8 +16,11 @@ from admin_api.router import router as admin_router
 from bot.channels.telegram import webhook as telegram_webhook
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings, get_settings
-from bot.db import session_factory
+from bot.db import session_factory, utcnow
 from bot.guided import reminders
+from bot.ops import metrics, retention
+from bot.ops.admission import Admission
+from bot.ops.router import router as ops_router
 from bot.pipeline import Assistant
 from bot.rasa_client import RasaClient
 from bot.safety.detector import get_detector
@@ -75,6 +78,22 @@ async def _reminder_loop(assistant: Assistant, interval_s: float) -> None:
         await asyncio.sleep(interval_s)
 
 
+async def _retention_loop(assistant: Assistant, interval_s: float) -> None:
+    """Erase what the retention rules say has to go (one instance at a time, bot.ops.retention)."""
+    while True:
+        try:
+            report = await retention.run_once(assistant, utcnow())
+            if report.conversations or report.question_log_rows:
+                log.info(
+                    "retention: erased %d conversation(s), %d question log row(s)",
+                    report.conversations,
+                    report.question_log_rows,
+                )
+        except Exception:
+            log.exception("retention job failed; trying again")
+        await asyncio.sleep(interval_s)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until the lifespan starts."""
     settings = settings or get_settings()
@@ -87,10 +106,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assistant = Assistant(settings=settings, sessions=session_factory(settings.database_url), rasa=rasa)
         app.state.settings = settings
         app.state.assistant = assistant
+        app.state.metrics_registry = metrics.registry_with_queue(assistant.sessions)
         # the crisis lexicons are indexed once, before the first message needs them (about 1 s)
         await in_thread(get_detector)
         retry = asyncio.create_task(_retry_loop(assistant, settings.retry_interval_s))
-        loops = [retry, asyncio.create_task(_reminder_loop(assistant, settings.reminder_interval_s))]
+        loops = [
+            retry,
+            asyncio.create_task(_reminder_loop(assistant, settings.reminder_interval_s)),
+            asyncio.create_task(_retention_loop(assistant, settings.retention_interval_s)),
+        ]
         if settings.translation_backend != "none":
             loops.append(asyncio.create_task(_translation_loop(assistant, settings.retry_interval_s)))
         telegram = TelegramChannel(settings, assistant) if settings.telegram_token else None
@@ -116,6 +140,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         internal_token=settings.secret("internal_token"),
     )
     app.state.rate_limits = RateLimits(settings)
+    app.state.admission = Admission(
+        max_in_flight=settings.max_in_flight,
+        max_waiting=settings.max_waiting,
+        wait_s=settings.admission_wait_s,
+        retry_after_s=settings.busy_retry_after_s,
+    )
     app.include_router(chat.router)
     app.include_router(nlg.router)
     app.include_router(internal.router)
@@ -123,10 +153,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inbox_events)
     app.include_router(inbox_pages)
     app.include_router(telegram_webhook.router)
-
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, object]:
-        """Liveness, and whether Rasa answers."""
-        return {"ok": True, "rasa": await app.state.assistant.rasa.healthy()}
+    app.include_router(ops_router)
 
     return app

@@ -16,6 +16,7 @@ from bot.content.render import machine_translation_note
 from bot.conversations.models import Conversation, Direction, Message
 from bot.conversations.pseudonym import pseudonymize
 from bot.language.languages import LANGUAGES
+from bot.ops.admission import Busy
 from bot.pipeline import ConversationErased, Incoming
 from bot.threads import in_thread
 from bot.web.dependencies import MAX_ID, AssistantDep, SessionDep, SettingsDep
@@ -151,7 +152,7 @@ def _limit_session(limits: RateLimits, request: Request, session: str, kind: str
 
 @router.post(
     "/api/chat/messages",
-    responses={**errors(400, 410, 413), **SESSION_ERRORS},
+    responses={**errors(400, 410, 413, 503), **SESSION_ERRORS},
 )
 async def post_message(
     session: WebSession,
@@ -167,15 +168,23 @@ async def post_message(
     if len(body.text) > settings.max_message_chars:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, too_long(settings.max_message_chars))
     try:
-        outcome = await assistant.handle(
-            Incoming(
-                channel=CHANNEL,
-                user_id=session,
-                text=body.text,
-                external_id=body.client_id,
-                language_hint=body.language_hint,
+        async with request.app.state.admission.slot(CHANNEL):
+            outcome = await assistant.handle(
+                Incoming(
+                    channel=CHANNEL,
+                    user_id=session,
+                    text=body.text,
+                    external_id=body.client_id,
+                    language_hint=body.language_hint,
+                )
             )
-        )
+    except Busy as busy:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "Lotse is busy right now; the message was not stored. Send it again (the same client_id) "
+            "after Retry-After seconds.",
+            headers={"Retry-After": str(busy.retry_after_s)},
+        ) from None
     except ConversationErased:
         raise HTTPException(410, "the conversation was deleted while this message was sent") from None
     return MessageOut(

@@ -33,6 +33,21 @@ def test_greeting_shows_the_topic_menu(person: Person) -> None:
     assert menu["language"] == "de"
 
 
+def test_ready_and_metrics_on_the_real_stack(stack: Stack, person: Person) -> None:
+    ready = httpx.get(f"{stack.app_url}/readyz", timeout=10)
+    assert ready.status_code == 200 and ready.json() == {"ready": True, "database": True, "rasa": True}
+    person.say("Hallo")
+    scrape = httpx.get(f"{stack.app_url}/metrics", timeout=10)  # from loopback: no token needed
+    assert scrape.status_code == 200
+    counted = [
+        line for line in scrape.text.splitlines() if line.startswith('lotse_messages_in_total{channel="web"}')
+    ]
+    assert counted and float(counted[0].split()[-1]) >= 1
+    assert 'lotse_rasa_seconds_count{api="REST channel"}' in scrape.text
+    assert "lotse_case_oldest_waiting_seconds" in scrape.text
+    assert person.conversation not in scrape.text
+
+
 def test_arabic_family_question_gets_an_arabic_sourced_answer(person: Person) -> None:
     body = person.say("اخذت الاعتراف كلاجئ، كم شهر عندي لقدم طلب لم الشمل لزوجتي وولادي؟")
     reply = body["replies"][0]

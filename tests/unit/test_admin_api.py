@@ -15,18 +15,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from admin_api.staff.models import Role
 from admin_api.staff.service import create_user, issue_token
-from bot.content.service import seed
 from bot.conversations.models import Conversation
 from bot.db import session_scope, utcnow
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.interpreters.service import create_request
 from bot.web.app import create_app
-from tests.conftest import POSTGRES_URL, make_settings, migrate
+from tests.conftest import POSTGRES_URL, make_settings, own_database
 
 PASSWORD = "a long enough password"
 _counter = itertools.count()
@@ -34,20 +32,7 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="module", params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
 def api_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'lotse.db'}"
-    else:
-        assert POSTGRES_URL is not None
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "lotse_api_test" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "lotse_api_test"'))
-        admin.dispose()
-        url = POSTGRES_URL.rsplit("/", 1)[0] + "/lotse_api_test"
-    migrate(url)
-    with session_scope(url) as session:
-        seed(session)
-    return url
+    return own_database("api", request.param, tmp_path_factory, seeded=True)
 
 
 @dataclass

@@ -11,41 +11,25 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.commands import is_allowed_command, neutralise
 from bot.config import Settings
 from bot.content.render import TOPICS
-from bot.content.service import seed
 from bot.db import make_engine
 from bot.handover.models import Handover, HandoverStatus
 from bot.language.languages import LANGUAGES
 from bot.pipeline import Assistant
 from bot.web.app import create_app
-from tests.conftest import BACKENDS, POSTGRES_URL, make_settings, migrate
+from tests.conftest import BACKENDS, make_settings, own_database
 from tests.unit.telegram.conftest import FakeRasa
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def chat_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A seeded database per backend (SQLite; PostgreSQL when LOTSE_TEST_POSTGRES_URL is set)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('chat') / 'lotse.db'}"
-    else:
-        assert POSTGRES_URL is not None
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "lotse_chat_test" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "lotse_chat_test"'))
-        admin.dispose()
-        url = POSTGRES_URL.rsplit("/", 1)[0] + "/lotse_chat_test"
-    migrate(url)
-    engine = make_engine(url)
-    with Session(engine) as session, session.begin():
-        seed(session)
-    engine.dispose()
-    return url
+    return own_database("chat", request.param, tmp_path_factory, seeded=True)
 
 
 @dataclass

@@ -11,15 +11,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from telegram.request import BaseRequest, RequestData
 
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
-from bot.content.service import seed
 from bot.db import make_engine
 from bot.pipeline import Assistant
-from tests.conftest import make_settings, migrate
+from tests.conftest import make_settings, own_database
 
 TOKEN = "123456:TEST-token-for-offline-tests"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Lotse", "username": "lotse_test_bot"}
@@ -120,13 +119,7 @@ class FakeRasa:
 
 @pytest.fixture(scope="session")
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('tg') / 'lotse.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    with Session(engine) as session, session.begin():
-        seed(session)
-    engine.dispose()
-    return url
+    return own_database("tg", "sqlite", tmp_path_factory, seeded=True)
 
 
 @pytest.fixture
