@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import statistics
 import sys
 import time
@@ -101,6 +102,112 @@ async def measure(app_url: str, rasa_url: str, conversations: int, per_conversat
     }
 
 
+async def _floor(http: httpx.AsyncClient, rasa_url: str, texts: list[str]) -> dict[str, float]:
+    """Bare Rasa, closed loop, 4 conversations x 5 messages: the floor printed beside every mode."""
+    run_id = uuid.uuid4().hex[:8]
+
+    async def bare(c: int, m: int) -> None:
+        body = {"sender": f"floor-{run_id}-{c}", "message": texts[(c * 5 + m) % len(texts)]}
+        (await http.post(f"{rasa_url}/webhooks/rest/webhook", json=body)).raise_for_status()
+
+    latencies, _ = await _drive(4, 5, bare)
+    return {
+        "rasa_p50_ms": round(statistics.median(latencies), 1),
+        "rasa_p95_ms": round(percentile(latencies, 0.95), 1),
+    }
+
+
+async def open_loop(
+    http: httpx.AsyncClient,
+    app_url: str,
+    texts: list[str],
+    *,
+    rate: float,
+    seconds: float,
+    conversations: int,
+) -> dict[str, float]:
+    """Poisson arrivals at ``rate`` per second for ``seconds`` over ``conversations`` web-chat sessions,
+    the way people write: nobody waits for anybody else. A 503 (busy) is sent again after its
+    Retry-After with the same client_id, as the web chat does; latency counts from the first attempt.
+    """
+    rng = random.Random(7)
+    sessions = [
+        (await http.post(f"{app_url}/api/chat/sessions", json={})).raise_for_status().json()["session"]
+        for _ in range(conversations)
+    ]
+    latencies: list[float] = []
+    finished: list[float] = []
+    counts = {"answered": 0, "busy_503": 0, "errors": 0, "retries_given_up": 0}
+
+    async def one(n: int) -> None:
+        body = {"text": texts[n % len(texts)], "client_id": str(uuid.uuid4())}
+        headers = {"X-Lotse-Session": sessions[rng.randrange(conversations)]}
+        start = time.perf_counter()
+        for _ in range(20):
+            try:
+                response = await http.post(f"{app_url}/api/chat/messages", json=body, headers=headers)
+            except httpx.HTTPError:
+                counts["errors"] += 1
+                return
+            if response.status_code == 503:
+                counts["busy_503"] += 1
+                await asyncio.sleep(float(response.headers.get("Retry-After", "3")))
+                continue
+            if response.status_code == 200:
+                counts["answered"] += 1
+                finished.append(time.perf_counter())
+                latencies.append((finished[-1] - start) * 1000)
+            else:
+                counts["errors"] += 1
+            return
+        counts["retries_given_up"] += 1
+
+    tasks: list[asyncio.Task[None]] = []
+    begin = time.perf_counter()
+    n = 0
+    while (elapsed := time.perf_counter() - begin) < seconds:
+        tasks.append(asyncio.create_task(one(n)))
+        n += 1
+        await asyncio.sleep(max(0.0, begin + elapsed + rng.expovariate(rate) - time.perf_counter()))
+    await asyncio.gather(*tasks)
+    return {
+        "offered_per_s": round(n / seconds, 2),
+        "served_per_s": round(sum(1 for t in finished if t <= begin + seconds) / seconds, 2),
+        "drain_s": round(max(finished, default=begin + seconds) - begin - seconds, 1),
+        "p50_ms": round(percentile(latencies, 0.5), 1) if latencies else 0.0,
+        "p95_ms": round(percentile(latencies, 0.95), 1) if latencies else 0.0,
+        "p99_ms": round(percentile(latencies, 0.99), 1) if latencies else 0.0,
+        "sent": n,
+        **counts,
+    }
+
+
+async def measure_open(
+    app_url: str, rasa_url: str, *, rate: float, seconds: float, conversations: int, find_capacity: bool
+) -> dict[str, object]:
+    texts = messages()
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=2000)) as http:
+        floor = await _floor(http, rasa_url, texts)
+        if not find_capacity:
+            run = await open_loop(
+                http, app_url, texts, rate=rate, seconds=seconds, conversations=conversations
+            )
+            return {"floor": floor, "runs": [run]}
+        runs: list[dict[str, float]] = []
+        current = rate
+        capacity = 0.0
+        while current <= 200:
+            run = await open_loop(
+                http, app_url, texts, rate=current, seconds=seconds, conversations=conversations
+            )
+            runs.append(run)
+            if run["p95_ms"] > 1000 or run["errors"]:
+                break
+            capacity = current
+            current = round(current * 1.5, 1)
+        return {"floor": floor, "runs": runs, "capacity_per_s": capacity}
+
+
 def main(*, conversations: int, messages: int, as_json: bool, url: Path | None = None) -> int:
     from bot.stack import running_stack
 
@@ -116,4 +223,35 @@ def main(*, conversations: int, messages: int, as_json: bool, url: Path | None =
         )
         print(f"bare Rasa : p50 {result['rasa_p50_ms']} ms, p95 {result['rasa_p95_ms']} ms")
         print(f"overhead ratio (p50 full / p50 Rasa): {result['overhead_ratio']}")
+    return 0
+
+
+def main_open(*, rate: float, seconds: float, conversations: int, find_capacity: bool, as_json: bool) -> int:
+    from bot.stack import running_stack
+
+    print("starting Rasa, action server and app ...", file=sys.stderr)
+    with running_stack() as stack:
+        result = asyncio.run(
+            measure_open(
+                stack.app_url,
+                stack.rasa_url,
+                rate=rate,
+                seconds=seconds,
+                conversations=conversations,
+                find_capacity=find_capacity,
+            )
+        )
+    if as_json:
+        print(json.dumps(result))
+        return 0
+    floor = result["floor"]
+    print(f"bare Rasa floor: {floor}")
+    for run in result["runs"]:  # type: ignore[attr-defined]
+        print(
+            f"offered {run['offered_per_s']}/s: served {run['served_per_s']}/s, p50 {run['p50_ms']} ms, "
+            f"p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms; answered {run['answered']}, "
+            f"503 {run['busy_503']}, errors {run['errors']}"
+        )
+    if "capacity_per_s" in result:
+        print(f"capacity (highest rate with p95 <= 1 s and no errors): {result['capacity_per_s']}/s")
     return 0

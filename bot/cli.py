@@ -358,7 +358,16 @@ def cmd_tune(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     """Latency and throughput of the full path against bare Rasa."""
     from bot.bench import main as bench_main
+    from bot.bench import main_open
 
+    if args.rate is not None or args.find_capacity:
+        return main_open(
+            rate=args.rate or 2.0,
+            seconds=args.seconds,
+            conversations=args.conversations if args.conversations != 20 else 300,
+            find_capacity=args.find_capacity,
+            as_json=args.json,
+        )
     return bench_main(conversations=args.conversations, messages=args.messages, as_json=args.json)
 
 
@@ -476,6 +485,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help=cmd_bench.__doc__)
     bench.add_argument("--conversations", type=int, default=20)
     bench.add_argument("--messages", type=int, default=10)
+    bench.add_argument(
+        "--rate",
+        type=float,
+        help="open loop: Poisson arrivals, messages/s, over many conversations",
+    )
+    bench.add_argument("--seconds", type=float, default=60.0, help="open loop: how long arrivals go on")
+    bench.add_argument(
+        "--find-capacity",
+        action="store_true",
+        help="open loop from --rate (default 2/s) up by 1.5x until p95 passes 1 s; prints the rate before",
+    )
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)
 
