@@ -226,12 +226,47 @@ def main(*, conversations: int, messages: int, as_json: bool, url: Path | None =
     return 0
 
 
+def stored_messages(url: str) -> dict[str, object]:
+    """What the database says after a run: incoming web-chat messages by status, duplicates (two rows
+    for one client_id), and incoming messages without any stored reply."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import aliased
+
+    from bot.conversations.models import Direction, Message
+    from bot.db import session_scope
+
+    reply = aliased(Message)
+    with session_scope(url) as session:
+        incoming = select(Message).where(Message.direction == Direction.IN).subquery()
+        rows = session.execute(select(incoming.c.status, func.count()).group_by(incoming.c.status)).all()
+        by_status: dict[str, int] = {str(status): int(count) for status, count in rows}
+        duplicates = session.scalar(
+            select(func.count()).select_from(
+                select(incoming.c.external_id)
+                .where(incoming.c.external_id.is_not(None))
+                .group_by(incoming.c.conversation_id, incoming.c.external_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
+        unanswered = session.scalar(
+            select(func.count())
+            .select_from(incoming)
+            .where(~select(reply.id).where(reply.reply_to_id == incoming.c.id).exists())
+        )
+    return {
+        "incoming_by_status": by_status,
+        "duplicates": duplicates,
+        "without_reply": unanswered,
+    }
+
+
 def main_open(*, rate: float, seconds: float, conversations: int, find_capacity: bool, as_json: bool) -> int:
     from bot.stack import running_stack
 
     print("starting Rasa, action server and app ...", file=sys.stderr)
     with running_stack() as stack:
-        result = asyncio.run(
+        result: dict[str, object] = asyncio.run(
             measure_open(
                 stack.app_url,
                 stack.rasa_url,
@@ -241,6 +276,7 @@ def main_open(*, rate: float, seconds: float, conversations: int, find_capacity:
                 find_capacity=find_capacity,
             )
         )
+        result["database"] = stored_messages(stack.env["LOTSE_DATABASE_URL"])
     if as_json:
         print(json.dumps(result))
         return 0
@@ -252,6 +288,7 @@ def main_open(*, rate: float, seconds: float, conversations: int, find_capacity:
             f"p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms; answered {run['answered']}, "
             f"503 {run['busy_503']}, errors {run['errors']}"
         )
+    print(f"database afterwards: {result['database']}")
     if "capacity_per_s" in result:
         print(f"capacity (highest rate with p95 <= 1 s and no errors): {result['capacity_per_s']}/s")
     return 0
