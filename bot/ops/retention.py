@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Select, and_, delete, exists, func, select, text
+from sqlalchemy import Connection, Engine, Select, and_, delete, exists, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.analytics.models import QuestionLog
@@ -85,15 +85,29 @@ def _delete_question_log(sessions: sessionmaker[Session], before: datetime) -> i
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _try_lock(connection: Connection) -> bool:
+def _lock(engine: Engine) -> Connection | None:
+    """A connection that holds the job's advisory lock (PostgreSQL; SQLite has one instance), or None
+    when another instance holds it."""
+    connection = engine.connect()
     if connection.dialect.name != "postgresql":
-        return True
-    return bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar())
+        return connection
+    if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
+        return connection
+    connection.close()
+    return None
 
 
 def _unlock(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+    try:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+    finally:
+        connection.close()
+
+
+def _due_now(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> Due:
+    with sessions() as session:
+        return due(session, settings, now)
 
 
 @dataclass(slots=True)
@@ -105,26 +119,23 @@ class Report:
 
 async def run_once(assistant: Assistant, now: datetime) -> Report:
     """Erase what is due, if no other instance is doing it right now."""
-    engine = assistant.sessions.kw["bind"]
-    connection = await in_thread(engine.connect)
+    connection = await in_thread(_lock, assistant.sessions.kw["bind"])
+    if connection is None:
+        return Report(ran=False)
     try:
-        if not await in_thread(_try_lock, connection):
-            return Report(ran=False)
-        try:
-            with assistant.sessions() as session:
-                found = await in_thread(due, session, assistant.settings, now)
-            erased = 0
-            for pseudonym in found.conversations:
-                settings = assistant.settings
-                if not await in_thread(still_due, assistant.sessions, settings, now, pseudonym):
-                    continue
-                if await assistant.erase(pseudonym):
-                    erased += 1
-            rows = 0
-            if found.question_log_rows and found.question_log_before is not None:
-                rows = await in_thread(_delete_question_log, assistant.sessions, found.question_log_before)
-            return Report(ran=True, conversations=erased, question_log_rows=rows)
-        finally:
-            await in_thread(_unlock, connection)
+        settings = assistant.settings
+        found = await in_thread(_due_now, assistant.sessions, settings, now)
+        erased = 0
+        for pseudonym in found.conversations:
+            if not await in_thread(still_due, assistant.sessions, settings, now, pseudonym):
+                continue
+            if await assistant.erase(pseudonym):
+                erased += 1
+        rows = 0
+        if found.question_log_rows and found.question_log_before is not None:
+            rows = await in_thread(_delete_question_log, assistant.sessions, found.question_log_before)
+        return Report(ran=True, conversations=erased, question_log_rows=rows)
     finally:
-        await in_thread(connection.close)
+        # synchronous and quick: nothing is awaited here, so a cancellation (shutdown) cannot leave
+        # the lock or the connection behind or wait on a worker thread
+        _unlock(connection)

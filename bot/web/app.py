@@ -79,7 +79,11 @@ async def _reminder_loop(assistant: Assistant, interval_s: float) -> None:
 
 
 async def _retention_loop(assistant: Assistant, interval_s: float) -> None:
-    """Erase what the retention rules say has to go (one instance at a time, bot.ops.retention)."""
+    """Erase what the retention rules say has to go (one instance at a time, bot.ops.retention).
+
+    The first run waits a minute (or the interval, if shorter), so that a restart of several instances
+    does not start the job in each of them at once, and a short-lived app (tests) never runs it."""
+    await asyncio.sleep(min(60.0, interval_s))
     while True:
         try:
             report = await retention.run_once(assistant, utcnow())
