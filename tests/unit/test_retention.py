@@ -18,7 +18,7 @@ from bot.analytics.service import record_question
 from bot.cli import main
 from bot.config import Settings, get_settings
 from bot.conversations.models import Conversation, Direction, Message, MessageStatus
-from bot.db import make_engine, utcnow
+from bot.db import engine_for, make_engine, utcnow
 from bot.guided.models import Reminder, ReminderStatus
 from bot.handover.models import Handover, HandoverReason, HandoverStatus
 from bot.ops import retention
@@ -197,6 +197,9 @@ def test_dry_run_lists_and_erases_nothing(
         assert main(["retention", "--dry-run"]) == 0
     finally:
         get_settings.cache_clear()
+        # the CLI opened the database through the process-wide engine cache: close its pooled
+        # connections now (an engine evicted from that cache later would be collected with them open)
+        engine_for(settings.database_url).dispose()
     out = capsys.readouterr().out
     assert "long-idle" in out and "dry run: nothing erased" in out
     assert _left(sessions, tracker)[0] == {"long-idle"}
