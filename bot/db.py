@@ -6,10 +6,11 @@ Tables are created only by Alembic migrations (``migrations/``); the app never c
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -82,10 +83,24 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-@lru_cache(maxsize=8)
+MAX_ENGINES = 8
+_engines: OrderedDict[str, Engine] = OrderedDict()
+_engines_lock = threading.Lock()
+
+
 def engine_for(url: str) -> Engine:
-    """One engine per database URL in this process."""
-    return make_engine(url)
+    """One engine per database URL in this process (the 8 most recently used). An engine that drops
+    out is disposed, so its pooled connections are closed rather than left to the garbage collector."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is not None:
+            _engines.move_to_end(url)
+            return engine
+        engine = _engines[url] = make_engine(url)
+        if len(_engines) > MAX_ENGINES:
+            _, dropped = _engines.popitem(last=False)
+            dropped.dispose()
+        return engine
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
