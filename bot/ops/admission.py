@@ -6,6 +6,11 @@ Each app instance processes at most ``LOTSE_MAX_IN_FLIGHT`` incoming web-chat me
 HTTP 503 and ``Retry-After``: the web chat sends the same message again (same ``client_id``, so it is
 stored and answered once) after that many seconds. The served rate stays at capacity, the people
 above it wait a little longer, and nobody gets an error page.
+
+Telegram shares the same slots. A webhook delivery that finds no slot is answered 503 with
+``Retry-After`` before anything is stored, and Telegram delivers it again later. In polling mode
+the updates are already fetched, so they wait for a slot without a bound (``patient``): the poll
+loop fetches the next batch only when this one is done, and confirms it only then.
 """
 
 from __future__ import annotations
@@ -46,18 +51,18 @@ class Admission:
         self._wait_s = wait_s
         self.retry_after_s = retry_after_s
 
-    async def _acquire(self, channel: str) -> None:
+    async def _acquire(self, channel: str, *, patient: bool) -> None:
         if self._in_flight < self._max_in_flight and not self._queue:
             self._in_flight += 1
             return
-        if len(self._queue) >= self._max_waiting:
+        if not patient and len(self._queue) >= self._max_waiting:
             BUSY.labels(channel).inc()
             raise Busy(self.retry_after_s)
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append(granted)
         WAITING.inc()
         try:
-            await asyncio.wait({granted}, timeout=self._wait_s)
+            await asyncio.wait({granted}, timeout=None if patient else self._wait_s)
         except BaseException:  # the request was cancelled while waiting (the client went away)
             if granted.done():
                 self._release()  # granted just then: pass the slot on
@@ -82,9 +87,11 @@ class Admission:
         self._in_flight -= 1
 
     @contextlib.asynccontextmanager
-    async def slot(self, channel: str) -> AsyncIterator[None]:
-        """Hold a processing slot for the body of the ``async with``; raises :class:`Busy`."""
-        await self._acquire(channel)
+    async def slot(self, channel: str, *, patient: bool = False) -> AsyncIterator[None]:
+        """Hold a processing slot for the body of the ``async with``; raises :class:`Busy` — unless
+        ``patient``: then it waits as long as it takes, beyond the waiting bound (for work that was
+        already taken on and cannot be refused, such as fetched Telegram updates)."""
+        await self._acquire(channel, patient=patient)
         IN_FLIGHT.inc()
         try:
             yield

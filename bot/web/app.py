@@ -121,7 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         if settings.translation_backend != "none":
             loops.append(asyncio.create_task(_translation_loop(assistant, settings.retry_interval_s)))
-        telegram = TelegramChannel(settings, assistant) if settings.telegram_token else None
+        telegram = (
+            TelegramChannel(settings, assistant, admission=app.state.admission)
+            if settings.telegram_token
+            else None
+        )
         app.state.telegram = telegram
         if telegram is not None:
             await telegram.start()

@@ -301,3 +301,21 @@ async def _slots_after_cancel_and_timeout() -> tuple[int, int, bool]:
 
 def test_cancelled_and_timed_out_waiters_leak_no_slot() -> None:
     assert asyncio.run(_slots_after_cancel_and_timeout()) == (0, 0, True)
+
+
+async def test_a_patient_slot_waits_beyond_the_bounds_and_keeps_its_turn() -> None:
+    admission = Admission(max_in_flight=1, max_waiting=0, wait_s=0.05, retry_after_s=1)
+    order: list[str] = []
+
+    async def work(name: str, patient: bool) -> None:
+        async with admission.slot("telegram", patient=patient):
+            order.append(name)
+
+    async with admission.slot("web"):
+        patient = asyncio.create_task(work("patient", True))
+        await asyncio.sleep(0.2)  # four times the bounded wait
+        with pytest.raises(Busy):  # an impatient newcomer is still refused: the waiting bound is 0
+            await work("impatient", False)
+        assert not patient.done()
+    await asyncio.wait_for(patient, 5)
+    assert order == ["patient"]

@@ -51,6 +51,7 @@ from bot.guided.counselling import NAME as COUNSELLING
 from bot.guided.counselling import location_answer
 from bot.guided.payloads import flow_payload
 from bot.language.languages import LANGUAGES, normalise_code
+from bot.ops.admission import Admission
 from bot.pipeline import Assistant, ConversationErased, Incoming
 from bot.threads import in_thread
 from bot.web.ratelimit import RateLimits, TooManyRequests
@@ -109,10 +110,22 @@ class TelegramChannel:
     """One bot, built in the app's lifespan when ``LOTSE_TELEGRAM_TOKEN`` is set."""
 
     def __init__(
-        self, settings: Settings, assistant: Assistant, *, request: BaseRequest | None = None
+        self,
+        settings: Settings,
+        assistant: Assistant,
+        *,
+        request: BaseRequest | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self.settings = settings
         self.assistant = assistant
+        self.admission = admission or Admission(
+            max_in_flight=settings.max_in_flight,
+            max_waiting=settings.max_waiting,
+            wait_s=settings.admission_wait_s,
+            retry_after_s=settings.busy_retry_after_s,
+        )
+        """Shared with the web chat in the app (one bound per instance for both channels)."""
         self.application = build_application(settings, request=request)
         register_handlers(self.application, self)
         self.ready = asyncio.Event()
@@ -223,7 +236,8 @@ class TelegramChannel:
 
         async def in_order(batch: list[Update]) -> None:
             for update in batch:
-                await self.application.process_update(update)
+                async with self.admission.slot(CHANNEL, patient=True):  # fetched: never refused
+                    await self.application.process_update(update)
 
         await asyncio.gather(*(in_order(batch) for batch in per_chat.values()))
 

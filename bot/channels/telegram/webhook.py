@@ -11,7 +11,10 @@ from fastapi import APIRouter, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from telegram import Update
 
+from bot.ops.admission import Busy
+
 from .channel import TelegramChannel
+from .store import CHANNEL
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["telegram"])
@@ -23,7 +26,10 @@ async def telegram_webhook(
     request: Request,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> JSONResponse:
-    """Check the secret, then handle the update before answering (Telegram re-sends on failure)."""
+    """Check the secret, then handle the update before answering (Telegram re-sends on failure).
+
+    Behind the same admission control as the web chat: at capacity the update is refused with 503
+    before it is stored, and Telegram delivers it again."""
     channel: TelegramChannel | None = getattr(request.app.state, "telegram", None)
     if channel is None or not channel.webhook_mode:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Telegram webhook not enabled")
@@ -42,5 +48,13 @@ async def telegram_webhook(
         update = None
     if update is None:
         return JSONResponse({"ok": True, "ignored": True})
-    await channel.application.process_update(update)
+    try:
+        async with channel.admission.slot(CHANNEL):
+            await channel.application.process_update(update)
+    except Busy as busy:  # nothing stored yet: Telegram delivers the update again later
+        return JSONResponse(
+            {"ok": False, "busy": True},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(busy.retry_after_s)},
+        )
     return JSONResponse({"ok": True})
