@@ -49,19 +49,43 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def _drive(
-    conversations: int, per_conversation: int, send: Callable[[int, int], Awaitable[None]]
+    conversations: int,
+    per_conversation: int,
+    send: Callable[[int, int], Awaitable[None]],
+    by_position: dict[int, list[float]] | None = None,
 ) -> tuple[list[float], float]:
+    """Closed loop; ``by_position`` (when given) collects the latencies by message number."""
     latencies: list[float] = []
 
     async def conversation(c: int) -> None:
         for m in range(per_conversation):
             start = time.perf_counter()
             await send(c, m)
-            latencies.append((time.perf_counter() - start) * 1000)
+            latency = (time.perf_counter() - start) * 1000
+            latencies.append(latency)
+            if by_position is not None:
+                by_position.setdefault(m, []).append(latency)
 
     start = time.perf_counter()
     await asyncio.gather(*(conversation(c) for c in range(conversations)))
     return latencies, time.perf_counter() - start
+
+
+EDGE = 10
+"""Messages at each end of a conversation compared by ``first_vs_last`` (cost per message growing)."""
+
+
+def first_vs_last(by_position: dict[int, list[float]]) -> dict[str, float]:
+    """Median latency of the first and the last ``EDGE`` messages of every conversation."""
+    positions = sorted(by_position)
+    if len(positions) < 2 * EDGE:
+        return {}
+    first = [v for m in positions[:EDGE] for v in by_position[m]]
+    last = [v for m in positions[-EDGE:] for v in by_position[m]]
+    return {
+        "first_p50_ms": round(statistics.median(first), 1),
+        "last_p50_ms": round(statistics.median(last), 1),
+    }
 
 
 async def measure(app_url: str, rasa_url: str, conversations: int, per_conversation: int) -> dict[str, float]:
@@ -89,10 +113,17 @@ async def measure(app_url: str, rasa_url: str, conversations: int, per_conversat
         warm = min(2, conversations)
         await _drive(warm, 2, bare)  # warm-up: first requests load lazy parts of the model
         await _drive(warm, 2, full)
-        rasa_lat, _ = await _drive(conversations, per_conversation, bare)
-        full_lat, full_s = await _drive(conversations, per_conversation, full)
+        rasa_pos: dict[int, list[float]] = {}
+        full_pos: dict[int, list[float]] = {}
+        rasa_lat, _ = await _drive(conversations, per_conversation, bare, rasa_pos)
+        full_lat, full_s = await _drive(conversations, per_conversation, full, full_pos)
     p50, rasa_p50 = statistics.median(full_lat), statistics.median(rasa_lat)
+    edges = {
+        **first_vs_last(full_pos),
+        **{f"rasa_{k}": v for k, v in first_vs_last(rasa_pos).items()},
+    }
     return {
+        **edges,
         "p50_ms": round(p50, 1),
         "p95_ms": round(percentile(full_lat, 0.95), 1),
         "msgs_per_s": round(len(full_lat) / full_s, 1),
@@ -223,6 +254,12 @@ def main(*, conversations: int, messages: int, as_json: bool, url: Path | None =
         )
         print(f"bare Rasa : p50 {result['rasa_p50_ms']} ms, p95 {result['rasa_p95_ms']} ms")
         print(f"overhead ratio (p50 full / p50 Rasa): {result['overhead_ratio']}")
+        if "first_p50_ms" in result:
+            print(
+                f"first {EDGE} vs last {EDGE} messages of a conversation (p50): full path "
+                f"{result['first_p50_ms']} -> {result['last_p50_ms']} ms, bare Rasa "
+                f"{result['rasa_first_p50_ms']} -> {result['rasa_last_p50_ms']} ms"
+            )
     return 0
 
 

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     rasa_timeout_s: float = 30.0
+    rasa_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Rasa server processes (Rasa's own SANIC_WORKERS). Default: one per core when "
+        "LOTSE_REDIS_URL is set (several workers need Rasa's Redis lock store), else 1.",
+    )
     rasa_model: Path | None = Field(
         default=None, description="Model file Rasa serves (default: the newest in models/)."
     )

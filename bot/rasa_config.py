@@ -118,11 +118,21 @@ def actions_command(settings: Settings) -> list[str]:
     ]
 
 
+def rasa_workers(settings: Settings) -> int:
+    """How many Rasa server processes: ``LOTSE_RASA_WORKERS``, else one per core when Redis is
+    configured. Rasa runs several workers only with a lock store they share (Redis); with its
+    in-memory lock store it warns and starts one, so without Redis one is what it gets."""
+    if settings.rasa_workers is not None:
+        return settings.rasa_workers if settings.redis_url else 1
+    return max(1, os.cpu_count() or 1) if settings.redis_url else 1
+
+
 def rasa_env(settings: Settings) -> dict[str, str]:
     """Environment for Rasa and the action server (the action server needs the app URL and token)."""
     env = dict(os.environ)
     env.update(
         {
+            "SANIC_WORKERS": str(rasa_workers(settings)),
             "LOTSE_APP_URL": settings.app_url,
             "LOTSE_INTERNAL_TOKEN": settings.secret("internal_token"),
             "LOTSE_RASA_TOKEN": settings.secret("rasa_token"),

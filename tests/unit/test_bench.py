@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 
+from bot import bench
 from bot.bench import open_loop
 
 
@@ -39,3 +40,10 @@ def test_open_loop_resends_busy_messages_and_counts_what_happened() -> None:
     assert result["busy_503"] == len(busy_once) > 0, "a 503 is sent again with the same client_id"
     assert result["answered"] + result["errors"] == result["sent"]
     assert result["errors"] > 0 and result["p95_ms"] >= result["p50_ms"] > 0
+
+
+def test_first_vs_last_compares_the_two_ends_of_the_conversations() -> None:
+    by_position = {m: [100.0 + m, 200.0 + m] for m in range(30)}
+    edges = bench.first_vs_last(by_position)
+    assert edges == {"first_p50_ms": 154.5, "last_p50_ms": 174.5}
+    assert bench.first_vs_last({m: [1.0] for m in range(2 * bench.EDGE - 1)}) == {}  # too short to compare
