@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -66,6 +67,31 @@ def test_conversation_survives_a_rasa_restart_on_postgresql(pg_stack: Stack) -> 
             directions = db.scalars(select(Message.direction).where(Message.conversation_id == conv.id)).all()
             assert directions == [Direction.IN, Direction.OUT]
         engine.dispose()
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def test_rasa_runs_one_worker_per_core_with_the_redis_lock_store(pg_stack: Stack) -> None:
+    workers = _children(pg_stack.procs["rasa"].pid)
+    assert len(workers) == (os.cpu_count() or 1)
+    with Person(pg_stack) as person:  # turns of one conversation on whichever worker: in order, each once
+        for text in ("Hallo", "Wie lange dauert die Klage?", "Danke"):
+            assert person.say(text)["replies"]
+        tracker = rasa_tracker(pg_stack, person.conversation)
+        said = [e["text"] for e in tracker["events"] if e.get("event") == "user"]
+        assert said[-3:] == ["Hallo", "Wie lange dauert die Klage?", "Danke"]
 
 
 def test_answers_in_arabic_on_postgresql(pg_stack: Stack) -> None:
