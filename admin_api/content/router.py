@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, status
@@ -25,9 +26,10 @@ from admin_api.content.service import create_faq_item, missing_languages, needs_
 from admin_api.dependencies import AdminOnly, CurrentUser
 from bot.content.models import ContentItem
 from bot.content.render import ANSWER_TOPICS, render
-from bot.content.service import Source, set_text
+from bot.content.service import Source, set_text, source_text
 from bot.db import utcnow
 from bot.language.languages import LANGUAGES
+from bot.translation.base import TranslationError
 from bot.translation.content import translate_content
 from bot.translation.service import get_translation_service
 from bot.web.dependencies import SessionDep, SettingsDep
@@ -186,10 +188,14 @@ def machine_drafts(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "German is the source text")
     if not targets:
         return DraftsOut(drafts=[], no_model=False, message="Keine Sprache fehlt / No language is missing")
+    service = get_translation_service(settings)
+    german = source_text(session, session.scalar(select(ContentItem.id).where(ContentItem.key == key)) or 0)
+    session.commit()  # translating takes a while: hold no transaction (on SQLite: the write lock) meanwhile
+    for language in targets if german else []:
+        with contextlib.suppress(TranslationError):
+            service.translate(german or "", source="de", target=language)  # fills the service's cache
     try:
-        outcomes = translate_content(
-            session, get_translation_service(settings), key=key, targets=targets, edited_by=user.username
-        )
+        outcomes = translate_content(session, service, key=key, targets=targets, edited_by=user.username)
     except KeyError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown content key") from None
     except ValueError as exc:
