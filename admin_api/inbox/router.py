@@ -19,13 +19,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin_api.dependencies import SESSION_COOKIE
+from admin_api.staff.models import Role
 from admin_api.staff.service import session_user, user_for_token
 from bot.conversations.models import Direction, Message
 from bot.handover.models import Handover, HandoverReason
-from bot.web.dependencies import IdPath, SettingsDep
+from bot.web.dependencies import IdPath, SessionDep, SettingsDep
 from bot.web.errors import LOGIN_REQUIRED
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 pages = APIRouter(prefix="/inbox", include_in_schema=False)
 events = APIRouter(prefix="/api/admin", tags=["inbox"])
 POLL_S = 0.5
@@ -37,10 +39,25 @@ def login_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "login.html", {})
 
 
+def staff_of(session: Session, request: Request) -> tuple[str, Role] | None:
+    """Username and role of the browser's login (session cookie), or None."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = session_user(session, cookie) if cookie else None
+    return (found[0].username, found[0].role) if found else None
+
+
+def _is_admin(session: Session, request: Request) -> bool:
+    """Admin links (the content console) are shown to administrators only."""
+    staff = staff_of(session, request)
+    return staff is not None and staff[1] == Role.ADMIN
+
+
 @pages.get("", response_class=HTMLResponse)
-def queue_page(request: Request) -> HTMLResponse:
+def queue_page(request: Request, session: SessionDep) -> HTMLResponse:
     """The queue (the page loads its data from the API; unauthenticated visitors are sent to login)."""
-    return templates.TemplateResponse(request, "queue.html", {"reasons": REASONS})
+    return templates.TemplateResponse(
+        request, "queue.html", {"reasons": REASONS, "is_admin": _is_admin(session, request)}
+    )
 
 
 REASONS = [
@@ -58,21 +75,23 @@ REASONS = [
 
 
 @pages.get("/interpreters", response_class=HTMLResponse)
-def interpreters_page(request: Request) -> HTMLResponse:
+def interpreters_page(request: Request, session: SessionDep) -> HTMLResponse:
     """Interpreter requests with a status filter and buttons to change the status."""
-    return templates.TemplateResponse(request, "interpreters.html", {})
+    return templates.TemplateResponse(request, "interpreters.html", {"is_admin": _is_admin(session, request)})
 
 
 @pages.get("/content", response_class=HTMLResponse)
-def content_page(request: Request) -> HTMLResponse:
+def content_page(request: Request, session: SessionDep) -> HTMLResponse:
     """Content that needs a check: outdated or missing translations, items past their review date."""
-    return templates.TemplateResponse(request, "content.html", {})
+    return templates.TemplateResponse(request, "content.html", {"is_admin": _is_admin(session, request)})
 
 
 @pages.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: IdPath) -> HTMLResponse:
+def case_page(request: Request, case_id: IdPath, session: SessionDep) -> HTMLResponse:
     """One case with the live conversation."""
-    return templates.TemplateResponse(request, "case.html", {"case_id": case_id})
+    return templates.TemplateResponse(
+        request, "case.html", {"case_id": case_id, "is_admin": _is_admin(session, request)}
+    )
 
 
 def _marks(request: Request) -> tuple[int, int] | None:

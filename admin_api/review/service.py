@@ -50,7 +50,8 @@ def store_report(session: Session, *, today: date) -> StatusReport:
 
 
 def mark_served_reviewed(session: Session, *, key: str, language: str) -> ContentTranslation:
-    """Record that a person checked the served text against the current German text.
+    """Record that a person checked the served text against the current German text (a machine
+    draft becomes a reviewed text).
 
     Raises ``KeyError`` for an unknown key or a language without a text, ``ValueError`` for German.
     """
@@ -72,5 +73,8 @@ def mark_served_reviewed(session: Session, *, key: str, language: str) -> Conten
         raise KeyError(f"{key} [{language}]")
     served.source_hash = text_hash(german)
     served.status = TranslationStatus.REVIEWED
+    # a checked machine draft is a reviewed text: no longer marked as machine translated for people
+    # (its origin, ``mt:<engine>``, still says where it came from)
+    served.machine_translated = False
     session.flush()
     return served

@@ -66,6 +66,11 @@ class ContentTranslation(Base):
         String(16),
         doc="Hash of the German text this text was made from or checked against (outdated if it differs).",
     )
+    edited_by: Mapped[str | None] = mapped_column(
+        String(64),
+        default=None,
+        doc="Username of the staff member who wrote this version (admin console/API).",
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     item: Mapped[ContentItem] = relationship(back_populates="translations")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -264,6 +265,7 @@ def render(
     offered: Sequence[str] = (),
     today: date | None = None,
     values: Mapping[str, str] | None = None,
+    draft: str | None = None,
 ) -> Reply:
     """The reply for ``key`` in ``language``; an unknown key yields the generic fallback text.
 
@@ -273,9 +275,23 @@ def render(
     item is past its ``review_by`` date on ``today`` (default: the date of ``now``) says so and
     asks the person to confirm it with counselling. ``values`` fill the text's ``{name}``
     placeholders (dates of a guided flow); unknown placeholders stay as they are.
+
+    ``draft`` (the admin console's live preview) renders that text as if it were the reviewed text of
+    ``key`` in ``language``, with everything else as the person would get it; nothing is stored.
     """
     offered = [t for t in dict.fromkeys(offered) if t in ANSWER_TOPICS] if key == "utter_ask_back" else []
     resolved = resolve(session, key=key, language=language)
+    if draft is not None:
+        if resolved is None:
+            raise LookupError(f"unknown content key {key!r}")
+        resolved = dataclasses.replace(
+            resolved,
+            text=draft.strip(),
+            language=language,
+            machine_translated=False,
+            reviewed=True,
+            fallback=False,
+        )
     if resolved is None:
         resolved = resolve(session, key="utter_default", language=language)
         if resolved is None:

@@ -301,11 +301,12 @@ def set_text(
     origin: str,
     minor_edit: bool = False,
     machine_translated: bool = False,
+    edited_by: str | None = None,
 ) -> ContentTranslation:
     """Add a new version of a text; it is served from the next message on (no retraining).
 
     A translation is recorded as made from the current German text. A new German text makes the
-    other languages outdated, unless it is a ``minor_edit``.
+    other languages outdated, unless it is a ``minor_edit``. ``edited_by`` names the staff member.
     """
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
@@ -331,6 +332,7 @@ def set_text(
         minor_edit=minor_edit,
         origin=origin,
         source_hash=text_hash(text) if language == SOURCE_LANGUAGE else german_hash,
+        edited_by=edited_by,
     )
     session.add(row)
     session.flush()

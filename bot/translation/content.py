@@ -49,9 +49,10 @@ def translate_content(
     key: str,
     targets: list[str] | None = None,
     source: str = "de",
+    edited_by: str | None = None,
 ) -> list[DraftOutcome]:
     """Write machine drafts of ``key`` (from its reviewed ``source`` text) for ``targets``
-    (default: every supported language but the source)."""
+    (default: every supported language but the source); ``edited_by``: who asked for them."""
     item = session.scalar(select(ContentItem).where(ContentItem.key == key))
     if item is None:
         raise KeyError(key)
@@ -77,6 +78,7 @@ def translate_content(
             text=result.text,
             origin=f"mt:{result.engine}",
             machine_translated=True,
+            edited_by=edited_by,
         )
         outcomes.append(DraftOutcome(language, "written", result.engine, row.version))
     return outcomes

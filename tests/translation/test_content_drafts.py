@@ -65,3 +65,57 @@ def test_cli_content_translate(
     with session_scope(url) as session:
         served = resolve(session, key=KEY, language="ps")
         assert served is not None and served.machine_translated
+
+
+def test_the_console_drafts_the_missing_languages_through_the_app(
+    tmp_path: Path, packages_dir: Path, installed: Callable[..., TranslationService]
+) -> None:
+    """``POST /api/admin/content/{key}/drafts`` with the app's translation service: a draft for each
+    missing language that has a model (marked as a machine draft, with the admin as its editor), a
+    "no model" outcome for the others; an admin then marks the draft reviewed."""
+    from fastapi.testclient import TestClient
+
+    from admin_api.audit.models import AuditEntry
+    from admin_api.staff.models import Role
+    from admin_api.staff.service import create_user, issue_token
+    from bot.web.app import create_app
+    from tests.conftest import make_settings
+
+    installed(("de", "en"), ("en", "ps"))
+    url = f"sqlite:///{tmp_path / 'lotse.db'}"
+    migrate(url)
+    with session_scope(url) as session:
+        seed(session)
+        admin = create_user(session, username="drafter", password="a long enough password", role=Role.ADMIN)
+        token = issue_token(session, user=admin, name="t")[1]
+    app = create_app(
+        make_settings(
+            database_url=url,
+            rasa_url="http://127.0.0.1:9",
+            translation_backend="argos",
+            argos_packages_dir=packages_dir,
+        )
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app) as client:
+        response = client.post(f"/api/admin/content/{KEY}/drafts", json={}, headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        outcomes = {d["language"]: d["status"] for d in body["drafts"]}
+        assert outcomes == {"ps": "written", "ti": "no-model", "so": "no-model", "ku": "no-model"}
+        assert body["no_model"] is False and "ps" in body["message"]
+        history = client.get(f"/api/admin/content/{KEY}/history", headers=headers).json()
+        pashto = [t for t in history["translations"] if t["language"] == "ps"]
+        assert len(pashto) == 1 and pashto[0]["machine_translated"] and pashto[0]["status"] == "draft"
+        assert pashto[0]["edited_by"] == "drafter"
+        marked = client.post(f"/api/admin/content-review/{KEY}/ps/reviewed", headers=headers)
+        assert marked.status_code == 200
+        review = client.get("/api/admin/content-review?all=true", headers=headers).json()
+        item = next(i for i in review["items"] if i["key"] == KEY)
+        assert item["languages"]["ps"] == "reviewed"
+    with session_scope(url) as session:
+        actions = [a.action for a in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        served = resolve(session, key=KEY, language="ps")
+        assert served is not None and served.reviewed and served.language == "ps"
+        assert not served.machine_translated  # checked by a person: no machine-translation note
+    assert actions[-2:] == ["content_draft", "content_reviewed"]

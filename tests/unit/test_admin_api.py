@@ -232,6 +232,39 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         ),
         {"anonymous": 401, "caseworker": 403, "admin": 200},
     ),
+    "POST /content/{key}/{language}/preview": (
+        lambda e, r: e.client.post(
+            "/api/admin/content/utter_faq_housing/deposit/ar/preview",
+            json={"text": "نص"},
+            headers=e.headers(r),
+        ),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "POST /content/{key}/{language}/restore": (
+        lambda e, r: e.client.post(
+            "/api/admin/content/utter_thanks/en/restore", json={"version": 1}, headers=e.headers(r)
+        ),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "POST /content/{key}/drafts": (
+        lambda e, r: e.client.post(
+            "/api/admin/content/utter_thanks/drafts", json={"languages": ["so"]}, headers=e.headers(r)
+        ),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "POST /content": (
+        lambda e, r: e.client.post(
+            "/api/admin/content",
+            json={
+                "key": f"utter_faq_housing/matrix_{next(_counter)}",
+                "topic": "housing",
+                "sources": [{"title": "§ 22 SGB II"}],
+                "text": "Text",
+            },
+            headers=e.headers(r),
+        ),
+        {"anonymous": 401, "caseworker": 403, "admin": 201},
+    ),
     "GET /content-review": (
         lambda e, r: e.client.get("/api/admin/content-review", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 200, "admin": 200},

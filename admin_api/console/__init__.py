@@ -1,0 +1,1 @@
+"""The administrators' content console: server-rendered pages over the content API."""

@@ -1,0 +1,26 @@
+"""who wrote each version of a content text (admin console)
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06 12:55:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("content_translations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("edited_by", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("content_translations", schema=None) as batch_op:
+        batch_op.drop_column("edited_by")
