@@ -76,12 +76,12 @@ def bars(
     title: str,
     rows: Sequence[tuple[str, float]],
     *,
-    width: int = 480,
+    width: int = 560,
     ident: str = "bars",
     unit: str = "",
 ) -> Markup:
     """Horizontal bars, one per (label, value), largest value full width."""
-    label_w, row_h = 190, 22
+    label_w, row_h = 260, 22
     height = max(1, len(rows)) * row_h + 6
     peak = max([1.0, *(float(v) for _, v in rows)])
     plot_w = width - label_w - 60
@@ -94,9 +94,9 @@ def bars(
         y = 3 + i * row_h
         w = plot_w * float(value) / peak
         shown = f"{value:g}{unit}" if isinstance(value, float) else f"{value}{unit}"
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = label if len(label) <= 36 else label[:35] + "…"
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(short)}</text>'
+            f'<text x="{label_w - 6}" y="{y + 14}" font-size="11" text-anchor="end">{escape(short)}</text>'
             f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" fill="{colour(0)}">'
             f"<title>{escape(label)}: {escape(shown)}</title></rect>"
             f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="12">{escape(shown)}</text>'
