@@ -288,8 +288,8 @@ def cmd_clusters(args: argparse.Namespace) -> int:
         print(
             f"\n{c.size:5d}  [{langs}]  this week {c.this_week}, last week {c.last_week}  nearest {nearest}"
         )
-        for language, text in c.examples:
-            print(f"       {language:3s} {text}")
+        for language, text, count in c.examples:
+            print(f"       {language:3s} {text}  (×{count})")
     return 0
 
 

@@ -174,7 +174,7 @@ def _cluster_out(i: int, c: Cluster) -> ClusterOut:
         this_week=c.this_week,
         last_week=c.last_week,
         trend=c.trend,
-        examples=[ClusterTextOut(language=lang, text=t, count=0) for lang, t in c.examples],
+        examples=[ClusterTextOut(language=lang, text=t, count=n) for lang, t, n in c.examples],
         texts=[ClusterTextOut(language=lang, text=t, count=n) for lang, t, n in c.texts],
         nearest=_nearest(c.nearest),
         logged_answer=_nearest(c.logged_answer),

@@ -83,8 +83,8 @@ class Cluster:
     languages: dict[str, int]
     this_week: int
     last_week: int
-    examples: list[tuple[str, str]]
-    """Up to 5 (language, redacted text), the most central first, languages mixed."""
+    examples: list[tuple[str, str, int]]
+    """Up to 5 (language, redacted text, count), the most central first, languages mixed."""
     texts: list[tuple[str, str, int]]
     """Every distinct (language, text, count), most central first (at most 50): what can be staged."""
     nearest: NearestAnswer | None
@@ -293,16 +293,16 @@ def cluster_questions(
     return result
 
 
-def _mixed_examples(texts: list[tuple[str, str, int]], n: int = 5) -> list[tuple[str, str]]:
+def _mixed_examples(texts: list[tuple[str, str, int]], n: int = 5) -> list[tuple[str, str, int]]:
     """The most central texts, taking one per language in turn so that every language shows."""
-    by_language: dict[str, list[str]] = defaultdict(list)
-    for language, text, _ in texts:
-        by_language[language].append(text)
-    picked: list[tuple[str, str]] = []
+    by_language: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for entry in texts:
+        by_language[entry[0]].append(entry)
+    picked: list[tuple[str, str, int]] = []
     while len(picked) < n and any(by_language.values()):
         for language in list(by_language):
             if by_language[language] and len(picked) < n:
-                picked.append((language, by_language[language].pop(0)))
+                picked.append(by_language[language].pop(0))
     return picked
 
 
