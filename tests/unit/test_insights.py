@@ -399,3 +399,10 @@ def test_changes_from_a_browser_need_the_csrf_token(env: Env) -> None:
     browser = _admin_browser(env)
     body = {"ids": [1], "status": "approved"}
     assert browser.post("/api/admin/insights/staged/review", json=body).status_code == 403
+
+
+def test_charts_escape_what_they_show() -> None:
+    from admin_api.insights.charts import bars, stacked_columns
+
+    svg = str(bars("t<", [("<script>x</script>", 3)]) + stacked_columns("t", ["2026-11-02"], [("<b>", [2])]))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "&lt;b&gt;" in svg
