@@ -41,8 +41,9 @@ from bot.content.models import ContentItem, ContentTranslation
 Translator = Callable[[str, str], str | None]
 """``(text, language) -> German text``, or None where no translation is available."""
 
-LOW_CONFIDENCE = 0.6
-"""Answered questions whose intent confidence was below this count as "low confidence"."""
+LOW_CONFIDENCE = 0.85
+"""Answered questions whose intent confidence was below this count as "low confidence" (Rasa asks back
+below 0.8, so this catches the answers that only just passed)."""
 DISTANCE = 0.8
 """Average cosine distance (1 − similarity) at which two groups are no longer merged."""
 DIRECT_LIMIT = 1500
