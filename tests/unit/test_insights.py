@@ -406,3 +406,11 @@ def test_charts_escape_what_they_show() -> None:
 
     svg = str(bars("t<", [("<script>x</script>", 3)]) + stacked_columns("t", ["2026-11-02"], [("<b>", [2])]))
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "&lt;b&gt;" in svg
+
+
+def test_the_cluster_benchmark_command_reports_its_time(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["questions", "cluster-bench", "--n", "400", "--json"]) == 0
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["questions"] == 400 and report["seconds"] >= 0 and report["clusters_reported"] >= 1
