@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from admin_api.audit.router import router as audit_router
 from admin_api.cases.router import router as cases_router
 from admin_api.content.router import router as content_router
+from admin_api.insights.router import router as insights_router
 from admin_api.interpreters.router import router as interpreters_router
 from admin_api.profiles.router import router as profiles_router
 from admin_api.questions.router import router as questions_router
@@ -23,5 +24,6 @@ for sub in (
     audit_router,
     profiles_router,
     questions_router,
+    insights_router,
 ):
     router.include_router(sub)

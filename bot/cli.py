@@ -229,6 +229,10 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 def cmd_questions(args: argparse.Namespace) -> int:
     """The most frequent questions and the most frequent unanswered ones (optionally of one district)."""
+    if args.action == "cluster-bench":
+        return cmd_cluster_bench(args)
+    if args.action == "clusters":
+        return cmd_clusters(args)
     from bot.analytics.service import district_counts, top_items, top_questions
     from bot.db import session_scope
 
@@ -262,6 +266,74 @@ def cmd_questions(args: argparse.Namespace) -> int:
     print("\nQuestions by district (where people named one):")
     for d in districts:
         print(f"  {d.count:5d}  {d.district or '(none)'}")
+    return 0
+
+
+def cmd_clusters(args: argparse.Namespace) -> int:
+    """Recurring unanswered and low-confidence questions of the last days, grouped across languages."""
+    from datetime import timedelta
+
+    from bot.db import session_scope, utcnow
+    from bot.insights.clusters import cluster_questions, content_texts, low_confidence_questions
+
+    today = utcnow().date()
+    with session_scope(get_settings().database_url) as session:
+        questions = low_confidence_questions(session, start=today - timedelta(days=args.days - 1), end=today)
+        content = content_texts(session, sorted({q.language for q in questions}))
+    result = cluster_questions(questions, today=today, content=content, min_size=args.min_size)
+    print(f"{result.questions} questions, {result.distinct} distinct, {len(result.clusters)} clusters")
+    for c in result.clusters:
+        langs = " ".join(f"{k}:{v}" for k, v in c.languages.items())
+        nearest = c.nearest.key if c.nearest else "-"
+        print(
+            f"\n{c.size:5d}  [{langs}]  this week {c.this_week}, last week {c.last_week}  nearest {nearest}"
+        )
+        for language, text, count in c.examples:
+            print(f"       {language:3s} {text}  (×{count})")
+    return 0
+
+
+def cmd_cluster_bench(args: argparse.Namespace) -> int:
+    """Cluster N synthetic, varied questions (four languages) and report the time."""
+    import time
+
+    from bot.db import utcnow
+    from bot.insights.clusters import cluster_questions, synthetic_questions
+
+    today = utcnow().date()
+    made = time.perf_counter()
+    questions = synthetic_questions(args.n, today=today, seed=args.seed)
+    made = time.perf_counter() - made
+    result = cluster_questions(questions, today=today)
+    report = {
+        "questions": result.questions,
+        "distinct": result.distinct,
+        "clusters_reported": len(result.clusters),
+        "largest": [c.size for c in result.clusters[:5]],
+        "seconds": round(result.seconds, 2),
+        **result.stats,
+        "generate_s": round(made, 2),
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(
+            f"{result.questions} questions ({result.distinct} distinct) clustered in {result.seconds:.1f} s "
+            f"(vectorising {result.stats.get('vectorize_s', 0)} s, "
+            f"clustering {result.stats.get('cluster_s', 0)} s); "
+            f"largest clusters {report['largest']}"
+        )
+    return 0
+
+
+def cmd_nlu(args: argparse.Namespace) -> int:
+    """Staged NLU training examples: write the approved ones as a Rasa NLU file."""
+    from bot.db import session_scope
+    from bot.insights.staging import write_export
+
+    with session_scope(get_settings().database_url) as session:
+        count = write_export(session, args.path, include_new_answers=args.include_new_answers)
+    print(f"{count} approved example(s) written to {args.path}")
     return 0
 
 
@@ -441,7 +513,27 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("--district", help="only questions from this district (key, e.g. gotha)")
     top.add_argument("--limit", type=int, default=15)
     top.add_argument("--json", action="store_true")
+    clusters = qsub.add_parser("clusters", help=cmd_clusters.__doc__)
+    clusters.add_argument("--days", type=int, default=28)
+    clusters.add_argument("--min-size", type=int, default=3)
+    cbench = qsub.add_parser("cluster-bench", help=cmd_cluster_bench.__doc__)
+    cbench.add_argument("--n", type=int, default=100_000)
+    cbench.add_argument("--seed", type=int, default=0)
+    cbench.add_argument("--json", action="store_true")
     questions.set_defaults(func=cmd_questions)
+
+    nlu = sub.add_parser("nlu", help=cmd_nlu.__doc__)
+    nsub = nlu.add_subparsers(dest="action", required=True)
+    export = nsub.add_parser(
+        "export-staged", help="write the approved staged examples as a Rasa NLU yml file"
+    )
+    export.add_argument("path", type=Path)
+    export.add_argument(
+        "--include-new-answers",
+        action="store_true",
+        help="also examples staged for a new answer (under the intent 'new_answer'; not for training as is)",
+    )
+    nlu.set_defaults(func=cmd_nlu)
 
     profiles = sub.add_parser("profiles", help=cmd_profiles.__doc__)
     psub = profiles.add_subparsers(dest="action", required=True)

@@ -12,6 +12,7 @@ from bot.conversations.models import Conversation, Message
 from bot.db import Base
 from bot.guided.models import GuidedFlow, Reminder
 from bot.handover.models import Handover
+from bot.insights.models import StagedExample
 from bot.interpreters.models import InterpreterRequest
 from bot.profiles.models import EducationProfile
 
@@ -32,4 +33,5 @@ __all__ = [
     "Reminder",
     "StaffSession",
     "StaffUser",
+    "StagedExample",
 ]

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from admin_api.console.router import pages as console_pages
 from admin_api.inbox.router import events as inbox_events
 from admin_api.inbox.router import pages as inbox_pages
+from admin_api.insights.router import pages as insights_pages
 from admin_api.router import router as admin_router
 from bot.channels.telegram import webhook as telegram_webhook
 from bot.channels.telegram.channel import TelegramChannel
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inbox_events)
     app.include_router(inbox_pages)
     app.include_router(console_pages)
+    app.include_router(insights_pages)
     app.include_router(telegram_webhook.router)
     app.include_router(ops_router)
 

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from admin_api.staff.models import Role
 from admin_api.staff.service import create_user, issue_token
+from bot.analytics.service import record_question
 from bot.conversations.models import Conversation
 from bot.db import session_scope, utcnow
 from bot.handover.models import HandoverReason
@@ -132,6 +133,16 @@ def _patch_interpreter_request(env: Env, role: str) -> Any:
     return env.client.patch(
         f"/api/admin/interpreter-requests/{row.id}", json={"status": "arranged"}, headers=env.headers(role)
     )
+
+
+def _stage_example(env: Env, role: str) -> Any:
+    text = f"Wie bekomme ich eine Krankenversicherung? {next(_counter)}"
+    with session_scope(env.url) as session:
+        record_question(
+            session, text=text, language="de", intent=None, confidence=None, topic="other", content_key=None
+        )
+    body = {"examples": [{"language": "de", "text": text}], "target_intent": "faq_health/insurance"}
+    return env.client.post("/api/admin/insights/staged", json=body, headers=env.headers(role))
 
 
 MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
@@ -285,6 +296,28 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
     ),
     "GET /questions": (
         lambda e, r: e.client.get("/api/admin/questions?district=gotha", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "GET /insights/dashboard": (
+        lambda e, r: e.client.get("/api/admin/insights/dashboard", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "GET /insights/clusters": (
+        lambda e, r: e.client.get("/api/admin/insights/clusters", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "POST /insights/staged": (
+        _stage_example,
+        {"anonymous": 401, "caseworker": 403, "admin": 201},
+    ),
+    "GET /insights/staged": (
+        lambda e, r: e.client.get("/api/admin/insights/staged?status=staged", headers=e.headers(r)),
+        {"anonymous": 401, "caseworker": 403, "admin": 200},
+    ),
+    "POST /insights/staged/review": (
+        lambda e, r: e.client.post(
+            "/api/admin/insights/staged/review", json={"ids": [1], "status": "rejected"}, headers=e.headers(r)
+        ),
         {"anonymous": 401, "caseworker": 403, "admin": 200},
     ),
 }

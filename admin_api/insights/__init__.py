@@ -1,0 +1,1 @@
+"""What people ask (administrators): dashboard, clusters of unanswered questions, staged examples."""

@@ -1,0 +1,1 @@
+"""What people ask: dashboard figures, clusters of unanswered questions, staged NLU examples."""
