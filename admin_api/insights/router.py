@@ -395,7 +395,7 @@ def dashboard_page(
         ),
     }
     audit(session, user=user, action="insights_dashboard", detail={"start": str(first), "end": str(last)})
-    return templates.TemplateResponse(request, "insights.html", context)
+    return templates.TemplateResponse(request, "insights.html", {**context, "is_admin": True})
 
 
 @pages.get("/questions", response_class=HTMLResponse)
@@ -419,6 +419,7 @@ def questions_page(
         request,
         "insights_questions.html",
         {
+            "is_admin": True,
             "r": out,
             "staged": staged,
             "problem": problem,
