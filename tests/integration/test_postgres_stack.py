@@ -8,45 +8,22 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Direction, Message
 from bot.stack import Stack
 from tests.integration.conftest import Person, conversation_of, rasa_tracker
+from tests.integration.postgres import fresh_databases, needs_postgres
 
-BASE = os.environ.get("LOTSE_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not BASE, reason="LOTSE_TEST_POSTGRES_URL is not set")
-
-
-def _with_db(url: str, name: str, driver: str | None = None) -> str:
-    parts = urlsplit(url)
-    scheme = driver or parts.scheme
-    return urlunsplit((scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def _recreate(name: str) -> None:
-    assert BASE is not None
-    engine = create_engine(BASE, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
+pytestmark = needs_postgres
 
 
 @pytest.fixture(scope="module")
 def pg_stack() -> Iterator[Stack]:
-    assert BASE is not None
-    _recreate("lotse_it_app")
-    _recreate("lotse_it_rasa")
-    env = {
-        "LOTSE_DATABASE_URL": _with_db(BASE, "lotse_it_app"),
-        "LOTSE_RASA_TRACKER_URL": _with_db(BASE, "lotse_it_rasa", driver="postgresql"),
-        "LOTSE_REDIS_URL": "redis://127.0.0.1:6379/0",
-    }
+    env = {**fresh_databases("lotse_it_app", "lotse_it_rasa"), "LOTSE_REDIS_URL": "redis://127.0.0.1:6379/0"}
     with Stack.create(extra_env=env) as stack:
         yield stack
 
