@@ -106,7 +106,8 @@ def load_cases(path: Path) -> list[Case]:
             row = json.loads(line)
             if row.get("topic") not in TOPICS:
                 raise ValueError(f"{file}:{n}: topic must be one of {TOPICS}")
-            kind = row.get("kind") if row.get("topic") == CRISIS else None
+            # a crisis message's kind, or "negative" for a hard negative labelled only "not a crisis"
+            kind = row.get("kind") if row.get("topic") == CRISIS or row.get("kind") == "negative" else None
             cases.append(
                 Case(text=str(row["text"]), lang=str(row["lang"]), topic=str(row["topic"]), kind=kind)
             )

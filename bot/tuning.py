@@ -99,8 +99,13 @@ def decide(p: Parsed, threshold: float, ambiguity: float) -> tuple[str, tuple[st
     return intent_topic(top), None
 
 
+NEGATIVE = "negative"
+"""Kind of the hard negatives in the development crisis rounds: ordinary messages labelled only "not a
+crisis" (topic ``other``), not with the topic they ask about — they count for false alarms only."""
+
+
 def score(parsed: list[Parsed], threshold: float, ambiguity: float) -> dict[str, float]:
-    questions = [p for p in parsed if p.case.topic != CRISIS]
+    questions = [p for p in parsed if p.case.topic != CRISIS and p.case.kind != NEGATIVE]
     right = wrong = asked = offered_right = 0
     for p in questions:
         topic, offered = decide(p, threshold, ambiguity)
