@@ -130,8 +130,10 @@ def change_user(
         unknown = [lang for lang in languages if lang not in LANGUAGES]
         if unknown:
             raise ValueError(f"unknown languages: {unknown}")
-    removes_admin = target.role == Role.ADMIN and target.active and (
-        (role is not None and role != Role.ADMIN) or active is False
+    removes_admin = (
+        target.role == Role.ADMIN
+        and target.active
+        and ((role is not None and role != Role.ADMIN) or active is False)
     )
     if removes_admin:
         if target.id == by.id:
