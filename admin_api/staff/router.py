@@ -130,9 +130,9 @@ def logout(
 
 
 @auth_router.get("/me", responses=LOGIN_REQUIRED)
-def me(user: CurrentUser) -> StaffOut:
+def me(user: CurrentUser, session: SessionDep) -> StaffOut:
     """The logged-in staff member."""
-    return _staff_out(user)
+    return _staff_out(user, last_logins(session, user_id=user.id).get(user.id))
 
 
 @staff_router.get("")
@@ -215,7 +215,7 @@ def change_staff(staff_id: IdPath, body: StaffPatch, session: SessionDep, user: 
         action="staff_change",
         detail={"staff_id": staff_id, "username": target.username, "changes": changes},
     )
-    return _staff_out(target, last_logins(session).get(target.id))
+    return _staff_out(target, last_logins(session, user_id=target.id).get(target.id))
 
 
 @staff_router.post("/{staff_id}/password", responses=errors(400, 404))

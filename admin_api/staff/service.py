@@ -185,13 +185,14 @@ def end_sessions(session: Session, *, user_id: int) -> None:
     )
 
 
-def last_logins(session: Session) -> dict[int, datetime]:
-    """Each account's last successful login, as the audit log recorded it."""
-    rows = session.execute(
-        select(AuditEntry.staff_user_id, func.max(AuditEntry.at))
-        .where(AuditEntry.action == "login", AuditEntry.staff_user_id.is_not(None))
-        .group_by(AuditEntry.staff_user_id)
-    ).all()
+def last_logins(session: Session, *, user_id: int | None = None) -> dict[int, datetime]:
+    """Each account's (or one account's) last successful login, as the audit log recorded it."""
+    query = select(AuditEntry.staff_user_id, func.max(AuditEntry.at)).where(
+        AuditEntry.action == "login", AuditEntry.staff_user_id.is_not(None)
+    )
+    if user_id is not None:
+        query = query.where(AuditEntry.staff_user_id == user_id)
+    rows = session.execute(query.group_by(AuditEntry.staff_user_id)).all()
     return {uid: at for uid, at in rows if uid is not None}
 
 

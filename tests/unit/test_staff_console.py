@@ -85,6 +85,8 @@ def test_an_account_with_a_generated_password_is_created_once_and_audited(env: E
     body = made.json()
     assert body["languages"] == ["ar", "fa"] and body["active"] and len(body["password"]) >= 12
     assert _login(env, name, body["password"]) == 200
+    me = env.client.get("/api/admin/auth/me", headers=env.headers("admin")).json()
+    assert me["last_login_at"] is None  # the token's owner never logged in through the login
     given = env.client.post(
         "/api/admin/staff",
         json={"username": f"given{next(_n)}", "role": "caseworker", "password": PASSWORD},
@@ -258,6 +260,7 @@ def test_pages_are_for_admins_only(env: Env, path: str) -> None:
 
 def test_the_staff_page_lists_accounts_and_hides_self_lockout_controls(env: Env) -> None:
     client, _, me = env.browser("admin")
+    assert client.get("/api/admin/auth/me").json()["last_login_at"] is not None
     text = client.get("/inbox/staff").text
     assert "s-caseworker" in text and f'data-username="{me}"' in text
     own_row = text.split(f'data-username="{me}"')[1].split("</tr>")[0]
