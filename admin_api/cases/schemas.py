@@ -174,6 +174,9 @@ class CloseIn(BaseModel):
 class AuditOut(BaseModel):
     id: int
     staff_user_id: int | None
+    username: str | None = Field(
+        default=None, description="The acting account (null: none, e.g. an unknown login)."
+    )
     action: str
     handover_id: int | None
     detail: dict[str, Any]

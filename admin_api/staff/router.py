@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import anyio.to_thread
@@ -15,7 +15,10 @@ from admin_api.staff.models import ApiToken, StaffUser
 from admin_api.staff.schemas import (
     LoginIn,
     LoginOut,
+    NewStaffOut,
     NewTokenOut,
+    PasswordIn,
+    PasswordOut,
     StaffIn,
     StaffOut,
     StaffPatch,
@@ -26,15 +29,19 @@ from admin_api.staff.service import (
     AuthError,
     LoginPolicy,
     NewSession,
+    StaffError,
     Throttled,
     authenticate,
+    change_user,
     close_session,
     create_user,
+    generate_password,
     issue_token,
+    last_logins,
     open_session,
+    set_password,
 )
 from admin_api.staff.service import revoke_token as revoke
-from bot.language.languages import LANGUAGES
 from bot.pipeline import Assistant
 from bot.web.dependencies import IdPath, SessionDep, SettingsDep
 from bot.web.errors import ADMIN_ONLY, LOGIN_REQUIRED, errors
@@ -44,9 +51,14 @@ staff_router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[AdminOnl
 token_router = APIRouter(prefix="/tokens", tags=["tokens"], responses=LOGIN_REQUIRED)
 
 
-def _staff_out(user: StaffUser) -> StaffOut:
+def _staff_out(user: StaffUser, last_login: datetime | None = None) -> StaffOut:
     return StaffOut(
-        id=user.id, username=user.username, role=user.role, languages=list(user.languages), active=user.active
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        languages=list(user.languages),
+        active=user.active,
+        last_login_at=last_login,
     )
 
 
@@ -118,52 +130,112 @@ def logout(
 
 
 @auth_router.get("/me", responses=LOGIN_REQUIRED)
-def me(user: CurrentUser) -> StaffOut:
+def me(user: CurrentUser, session: SessionDep) -> StaffOut:
     """The logged-in staff member."""
-    return _staff_out(user)
+    return _staff_out(user, last_logins(session, user_id=user.id).get(user.id))
 
 
 @staff_router.get("")
 def list_staff(session: SessionDep) -> list[StaffOut]:
-    """All staff accounts."""
-    return [_staff_out(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
+    """All staff accounts, with their last login where the audit log has one."""
+    logins = last_logins(session)
+    users = session.scalars(select(StaffUser).order_by(StaffUser.username))
+    return [_staff_out(u, logins.get(u.id)) for u in users]
 
 
 @staff_router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=errors(400, 409, e409="The username is taken")
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(400, 409, e409="The username is taken, or an unknown language"),
 )
-def add_staff(body: StaffIn, session: SessionDep, user: CurrentUser) -> StaffOut:
-    """Create a caseworker or admin account."""
+def add_staff(body: StaffIn, session: SessionDep, user: CurrentUser) -> NewStaffOut:
+    """Create a caseworker or admin account; without a password a random one is generated and returned
+    once (only its argon2 hash is stored)."""
+    generated = generate_password() if body.password is None else None
     try:
         created = create_user(
-            session, username=body.username, password=body.password, role=body.role, languages=body.languages
+            session,
+            username=body.username,
+            password=body.password or generated or "",
+            role=body.role,
+            languages=body.languages,
         )
     except ValueError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     audit(
-        session, user=user, action="staff_create", detail={"username": created.username, "role": created.role}
+        session,
+        user=user,
+        action="staff_create",
+        detail={
+            "staff_id": created.id,
+            "username": created.username,
+            "role": created.role.value,
+            "languages": list(created.languages),
+            "generated_password": generated is not None,
+        },
     )
-    return _staff_out(created)
+    return NewStaffOut(**_staff_out(created).model_dump(), password=generated)
 
 
-@staff_router.patch(
-    "/{staff_id}", responses=errors(400, 404, e400="Unknown language, or a body that could not be decoded")
-)
-def change_staff(staff_id: IdPath, body: StaffPatch, session: SessionDep, user: CurrentUser) -> StaffOut:
-    """Change role, languages or deactivate an account."""
+def _target(session: SessionDep, staff_id: int) -> StaffUser:
     target = session.get(StaffUser, staff_id)
     if target is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown staff member")
-    if body.languages is not None:
-        if any(lang not in LANGUAGES for lang in body.languages):
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, "unknown language")
-        target.languages = list(body.languages)
-    if body.role is not None:
-        target.role = body.role
-    if body.active is not None:
-        target.active = body.active
-    audit(session, user=user, action="staff_change", detail={"staff_id": staff_id})
-    return _staff_out(target)
+    return target
+
+
+@staff_router.patch(
+    "/{staff_id}",
+    responses=errors(
+        400,
+        404,
+        409,
+        e400="Unknown language, or a body that could not be decoded",
+        e409="Would lock the administrators out: your own account, or the last active admin",
+    ),
+)
+def change_staff(staff_id: IdPath, body: StaffPatch, session: SessionDep, user: CurrentUser) -> StaffOut:
+    """Change role or languages, deactivate or reactivate an account.
+
+    Deactivating ends the account's browser sessions and revokes its API tokens. An admin cannot
+    deactivate or demote their own account, and one active admin always remains.
+    """
+    target = _target(session, staff_id)
+    try:
+        changes = change_user(
+            session, target=target, by=user, role=body.role, languages=body.languages, active=body.active
+        )
+    except StaffError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except ValueError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "unknown language") from None
+    audit(
+        session,
+        user=user,
+        action="staff_change",
+        detail={"staff_id": staff_id, "username": target.username, "changes": changes},
+    )
+    return _staff_out(target, last_logins(session, user_id=target.id).get(target.id))
+
+
+@staff_router.post("/{staff_id}/password", responses=errors(400, 404))
+def reset_password(staff_id: IdPath, body: PasswordIn, session: SessionDep, user: CurrentUser) -> PasswordOut:
+    """Set a new password for an account, or generate one (returned once); ends its browser sessions.
+    The audit log records that it happened, never the password."""
+    target = _target(session, staff_id)
+    generated = generate_password() if body.password is None else None
+    set_password(session, target=target, password=body.password or generated or "")
+    audit(
+        session,
+        user=user,
+        action="staff_password",
+        detail={
+            "staff_id": staff_id,
+            "username": target.username,
+            "generated_password": generated is not None,
+        },
+    )
+    return PasswordOut(password=generated)
 
 
 @token_router.get("")

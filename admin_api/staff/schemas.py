@@ -26,13 +26,34 @@ class StaffOut(BaseModel):
     role: Role
     languages: list[str]
     active: bool
+    last_login_at: datetime | None = Field(
+        default=None, description="Last successful login, as the audit log recorded it."
+    )
 
 
 class StaffIn(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
-    password: str = Field(min_length=12, max_length=256)
+    password: str | None = Field(
+        default=None, min_length=12, max_length=256, description="Left out: a random one is generated."
+    )
     role: Role
     languages: list[str] = Field(default_factory=list, max_length=12)
+
+
+class NewStaffOut(StaffOut):
+    password: str | None = Field(
+        default=None, description="The generated password, shown once (null when one was given)."
+    )
+
+
+class PasswordIn(BaseModel):
+    password: str | None = Field(
+        default=None, min_length=12, max_length=256, description="Left out: a random one is generated."
+    )
+
+
+class PasswordOut(BaseModel):
+    password: str | None = Field(description="The generated password, shown once (null when one was given).")
 
 
 class StaffPatch(BaseModel):

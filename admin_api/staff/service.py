@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from admin_api.audit.models import AuditEntry
+from admin_api.audit.service import redact
 from admin_api.staff.models import ApiToken, LoginThrottle, Role, StaffSession, StaffUser
 from bot.db import utcnow
 from bot.language.languages import LANGUAGES
@@ -37,6 +38,10 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 """A short transaction of its own, e.g. ``sessionmaker.begin`` (argon2 never runs inside one)."""
+
+
+class StaffError(ValueError):
+    """A change to an account that is refused (e.g. it would lock the administrators out)."""
 
 
 class AuthError(Exception):
@@ -100,6 +105,97 @@ def create_user(
     return user
 
 
+def generate_password() -> str:
+    """A random password of 20 URL-safe characters (120 bits), well above :data:`MIN_PASSWORD_LENGTH`."""
+    return secrets.token_urlsafe(15)
+
+
+def change_user(
+    session: Session,
+    *,
+    target: StaffUser,
+    by: StaffUser,
+    role: Role | None = None,
+    languages: list[str] | None = None,
+    active: bool | None = None,
+) -> dict[str, list[Any]]:
+    """Change role, languages or active state; return the changes as ``{field: [old, new]}``.
+
+    Refused (:class:`StaffError`): an admin deactivating or demoting their own account, and any change
+    that would leave no active administrator (the active admins' rows are locked first, so two admins
+    demoting each other at once cannot both succeed on PostgreSQL). Deactivating an account ends its
+    browser sessions and revokes its API tokens, so that reactivating it does not bring them back.
+    """
+    if languages is not None:
+        unknown = [lang for lang in languages if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"unknown languages: {unknown}")
+    removes_admin = (
+        target.role == Role.ADMIN
+        and target.active
+        and ((role is not None and role != Role.ADMIN) or active is False)
+    )
+    if removes_admin:
+        if target.id == by.id:
+            raise StaffError("you cannot deactivate or demote your own account")
+        admins = session.scalars(
+            select(StaffUser.id)
+            .where(StaffUser.role == Role.ADMIN, StaffUser.active, StaffUser.id != target.id)
+            .with_for_update()
+        ).all()
+        if not admins:
+            raise StaffError("at least one active administrator must remain")
+    changes: dict[str, list[Any]] = {}
+    if role is not None and role != target.role:
+        changes["role"] = [target.role.value, role.value]
+        target.role = role
+    if languages is not None and list(languages) != list(target.languages):
+        changes["languages"] = [list(target.languages), list(languages)]
+        target.languages = list(languages)
+    if active is not None and active != target.active:
+        changes["active"] = [target.active, active]
+        target.active = active
+        if not active:
+            end_sessions(session, user_id=target.id)
+            session.execute(
+                update(ApiToken)
+                .where(ApiToken.user_id == target.id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+    session.flush()
+    return changes
+
+
+def set_password(session: Session, *, target: StaffUser, password: str) -> None:
+    """Replace an account's password (same rules as :func:`create_user`); ends its browser sessions."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    target.password_hash = _hasher.hash(password)
+    end_sessions(session, user_id=target.id)
+    session.flush()
+
+
+def end_sessions(session: Session, *, user_id: int) -> None:
+    """Log an account out of every browser."""
+    session.execute(
+        delete(StaffSession)
+        .where(StaffSession.user_id == user_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def last_logins(session: Session, *, user_id: int | None = None) -> dict[int, datetime]:
+    """Each account's (or one account's) last successful login, as the audit log recorded it."""
+    query = select(AuditEntry.staff_user_id, func.max(AuditEntry.at)).where(
+        AuditEntry.action == "login", AuditEntry.staff_user_id.is_not(None)
+    )
+    if user_id is not None:
+        query = query.where(AuditEntry.staff_user_id == user_id)
+    rows = session.execute(query.group_by(AuditEntry.staff_user_id)).all()
+    return {uid: at for uid, at in rows if uid is not None}
+
+
 def account_key(username: str) -> str:
     return f"user:{username}"
 
@@ -161,7 +257,7 @@ def authenticate(
 
 
 def _audit(session: Session, user_id: int | None, action: str, detail: dict[str, Any]) -> None:
-    session.add(AuditEntry(staff_user_id=user_id, action=action, detail=detail))
+    session.add(AuditEntry(staff_user_id=user_id, action=action, detail=redact(detail)))
 
 
 def _verify(password_hash: str | None, password: str) -> bool:

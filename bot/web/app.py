@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from admin_api.console.router import pages as console_pages
+from admin_api.console.staff import pages as staff_pages
 from admin_api.inbox.router import events as inbox_events
 from admin_api.inbox.router import pages as inbox_pages
 from admin_api.insights.router import pages as insights_pages
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inbox_events)
     app.include_router(inbox_pages)
     app.include_router(console_pages)
+    app.include_router(staff_pages)
     app.include_router(insights_pages)
     app.include_router(telegram_webhook.router)
     app.include_router(ops_router)

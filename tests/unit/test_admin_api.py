@@ -116,6 +116,14 @@ def _patch_staff(env: Env, role: str) -> Any:
     )
 
 
+def _reset_password(env: Env, role: str) -> Any:
+    with session_scope(env.url) as session:
+        target = create_user(
+            session, username=f"r{next(_counter)}", password=PASSWORD, role=Role.CASEWORKER
+        ).id
+    return env.client.post(f"/api/admin/staff/{target}/password", json={}, headers=env.headers(role))
+
+
 def _patch_interpreter_request(env: Env, role: str) -> Any:
     with session_scope(env.url) as session:
         conv = Conversation(pseudonym=f"web-ir{next(_counter)}", channel="web", language="de")
@@ -156,6 +164,7 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
     ),
     "POST /staff": (_new_staff, {"anonymous": 401, "caseworker": 403, "admin": 201}),
     "PATCH /staff/{id}": (_patch_staff, {"anonymous": 401, "caseworker": 403, "admin": 200}),
+    "POST /staff/{id}/password": (_reset_password, {"anonymous": 401, "caseworker": 403, "admin": 200}),
     "GET /tokens": (
         lambda e, r: e.client.get("/api/admin/tokens", headers=e.headers(r)),
         {"anonymous": 401, "caseworker": 200, "admin": 200},
@@ -287,7 +296,10 @@ MATRIX: dict[str, tuple[Call, dict[str, int]]] = {
         {"anonymous": 401, "caseworker": 403, "admin": 200},
     ),
     "GET /audit": (
-        lambda e, r: e.client.get("/api/admin/audit", headers=e.headers(r)),
+        lambda e, r: e.client.get(
+            "/api/admin/audit?user=x&action=login&start=2026-01-01&end=2026-12-31&q=a&offset=1",
+            headers=e.headers(r),
+        ),
         {"anonymous": 401, "caseworker": 403, "admin": 200},
     ),
     "GET /reports/education": (

@@ -82,9 +82,10 @@ def _app() -> FastAPI:
 
 
 def _restore_fuzz_admin() -> None:
-    """The fuzzer may revoke its own token, or demote or deactivate its own account (that is the API
-    working as it should); undo that before each case, so that every route is fuzzed as an admin and
-    not only answered with 401."""
+    """The fuzzer may revoke its own token (that is the API working as it should; demoting or
+    deactivating its own account is refused with 409, but undone here too in case that ever changes);
+    undo that before each case, so that every route is fuzzed as an admin and not only answered with
+    401."""
     with session_scope(str(_STATE["url"])) as session:
         session.execute(
             update(StaffUser).where(StaffUser.id == _STATE["admin_id"]).values(active=True, role=Role.ADMIN)

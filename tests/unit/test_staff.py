@@ -266,3 +266,46 @@ def test_browser_sessions_expire_and_close(session: Session) -> None:
     close_session(session, opened.cookie)
     session.flush()
     assert session_user(session, opened.cookie) is None
+
+
+def test_an_admin_cannot_lock_themselves_or_everyone_out(session: Session) -> None:
+    from admin_api.staff.service import StaffError, change_user
+
+    session.execute(delete(StaffUser))
+    first = create_user(session, username="first", password=PASSWORD, role=Role.ADMIN)
+    for change in ({"active": False}, {"role": Role.CASEWORKER}):
+        with pytest.raises(StaffError, match="your own account"):
+            change_user(session, target=first, by=first, **change)  # type: ignore[arg-type]
+    assert first.active and first.role == Role.ADMIN
+    assert change_user(session, target=first, by=first, languages=["ar"]) == {"languages": [[], ["ar"]]}
+    # the last active admin cannot be removed by anyone (e.g. two admins demoting each other at once)
+    second = create_user(session, username="second", password=PASSWORD, role=Role.ADMIN)
+    assert change_user(session, target=second, by=first, role=Role.CASEWORKER) == {
+        "role": ["admin", "caseworker"]
+    }
+    with pytest.raises(StaffError, match="at least one active administrator"):
+        change_user(session, target=first, by=second, active=False)
+
+
+def test_deactivating_ends_sessions_and_tokens_and_a_reset_password_replaces_the_old(
+    session: Session,
+) -> None:
+    from admin_api.staff.service import change_user, generate_password, set_password
+
+    admin = create_user(session, username="boss", password=PASSWORD, role=Role.ADMIN)
+    anna = create_user(session, username="anna2", password=PASSWORD, role=Role.CASEWORKER)
+    opened = open_session(session, user=anna)
+    _, secret = issue_token(session, user=anna, name="t")
+    assert change_user(session, target=anna, by=admin, active=False) == {"active": [True, False]}
+    change_user(session, target=anna, by=admin, active=True)
+    assert session_user(session, opened.cookie) is None and user_for_token(session, secret) is None
+    new = generate_password()
+    assert len(new) >= service.MIN_PASSWORD_LENGTH
+    with pytest.raises(ValueError, match="at least 12"):
+        set_password(session, target=anna, password="short")
+    second = open_session(session, user=anna)
+    set_password(session, target=anna, password=new)
+    assert session_user(session, second.cookie) is None
+    with pytest.raises(AuthError):
+        _login(session, "anna2", PASSWORD)
+    assert _login(session, "anna2", new).id == anna.id
