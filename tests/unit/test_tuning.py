@@ -91,7 +91,9 @@ def test_the_simulation_follows_the_same_rule_as_the_action() -> None:
 
 def test_hard_negatives_without_a_topic_label_count_for_false_alarms_only() -> None:
     labelled = parsed("housing", ("faq_housing", 0.9), ("faq_family", 0.05))
-    negative = Parsed(Case("the deadline is killing me", "en", "other", "negative"), (("faq_appeal", 0.9),), None)
+    negative = Parsed(
+        Case("the deadline is killing me", "en", "other", "negative"), (("faq_appeal", 0.9),), None
+    )
     assert score([labelled, negative], threshold=0.5, ambiguity=0.1)["accuracy"] == 1.0
     alarmed = Parsed(Case("x", "en", "other", "negative"), (("faq_appeal", 0.6), ("crisis", 0.3)), None)
     table = {r["crisis_nlu_hint"]: r for r in crisis_table([labelled, alarmed])}
