@@ -70,6 +70,12 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     return path
 
 
+def active_model(settings: Settings) -> Path | None:
+    """The model activated in the console (``<training_dir>/active.tar.gz``), if its file exists."""
+    link = settings.training_dir / "active.tar.gz"
+    return link.resolve() if link.exists() else None
+
+
 def latest_model() -> Path | None:
     models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
@@ -82,7 +88,7 @@ its API token only from that option, and a command line is visible to every user
 
 def rasa_command(settings: Settings, endpoints_file: Path) -> list[str]:
     """Command line of the Rasa server (without its token: see :data:`RASA_LAUNCHER`)."""
-    model = settings.rasa_model or latest_model()
+    model = settings.rasa_model or active_model(settings) or latest_model()
     if model is None:
         raise FileNotFoundError("no trained model in models/: run `make train`")
     return [
