@@ -8,6 +8,7 @@ model answering the taught question, and roll back to the previous model."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from playwright.sync_api import Browser, Page, expect
 
 import bot.models  # noqa: F401 - every table, for the foreign keys of staged_examples
 from bot.config import PROJECT_ROOT, get_settings
@@ -36,6 +38,7 @@ TAUGHT = [
     "can I pay the zorblat in parts",
 ]
 PROBE = "where is my zorblat"
+PASSWORD = "integration test password"
 
 
 def small_training(work: Path) -> dict[str, str]:
@@ -86,22 +89,44 @@ def parse(stack: Stack, text: str) -> dict[str, Any]:
     return body
 
 
-def chat_during(stack: Stack, action: threading.Thread) -> list[list[str]]:
-    """Send messages while ``action`` runs (and one after it); the reply keys of each."""
-    keys = []
-    with Person(stack, "en") as person:
-        action.start()
-        while True:
-            running = action.is_alive()
-            body = person.say("how do I find a flat")
-            keys.append([r.get("key") for r in body["replies"]])
-            if not running:
-                return keys
+class Chatter(threading.Thread):
+    """A person asking again and again until stopped; the reply keys of each message."""
+
+    def __init__(self, stack: Stack) -> None:
+        super().__init__(daemon=True)
+        self.stack, self.stop = stack, threading.Event()
+        self.keys: list[list[str]] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with Person(self.stack, "en") as person:
+                while not self.stop.is_set():
+                    body = person.say("how do I find a flat")
+                    self.keys.append([r.get("key") for r in body["replies"]])
+        except BaseException as exc:  # reported by the test
+            self.error = exc
+
+    def finish(self) -> list[list[str]]:
+        """One more message after the switch, then the reply keys of all."""
+        time.sleep(0.5)
+        self.stop.set()
+        self.join(timeout=120)
+        assert self.error is None, self.error
+        assert self.keys, "no message was sent"
+        return self.keys
 
 
-def test_retrain_evaluate_activate_while_chatting_and_roll_back(training_stack: Stack) -> None:
+def job_status(page: Page, job_id: int, status: str) -> None:
+    """Reload the page until the job's row shows ``status`` (activation and roll back reload it)."""
+    expect(page.locator(f"#job-{job_id}")).to_have_attribute("data-status", status, timeout=600_000)
+
+
+def test_retrain_in_the_console_evaluate_activate_while_chatting_and_roll_back(
+    training_stack: Stack, browser: Browser
+) -> None:
     stack = training_stack
-    admin = {"Authorization": f"Bearer {staff_token(stack, 'it-trainer', 'admin')}"}
+    token = staff_token(stack, "it-trainer", "admin")
     with session_scope(stack.env["LOTSE_DATABASE_URL"]) as session:
         session.add_all(
             StagedExample(
@@ -112,24 +137,40 @@ def test_retrain_evaluate_activate_while_chatting_and_roll_back(training_stack: 
     before_model = rasa_model_file(stack)
     before_probe = parse(stack, PROBE)["intent"]
 
-    http = httpx.Client(base_url=f"{stack.app_url}/api/admin/training", headers=admin, timeout=900)
-    started = http.post("/jobs")
-    assert started.status_code == 201, started.text
-    job_id = started.json()["id"]
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(f"{stack.app_url}/inbox/login")
+    page.get_by_label("Benutzername").fill("it-trainer")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden / Log in").click()
+    expect(page).to_have_url(f"{stack.app_url}/inbox")
+    page.get_by_role("link", name="Neu trainieren / Retrain").click()
+    expect(page.get_by_text(f"{len(TAUGHT)} freigegebenen")).to_be_visible()
+
+    # start in the console; the page follows the job (status, log tail) until it is ready
+    page.get_by_role("button", name="Training starten / Start training").click()
+    expect(page.locator("#current-status")).to_have_text(re.compile("queued|training|evaluating"))
+    http = httpx.Client(
+        base_url=f"{stack.app_url}/api/admin/training",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=900,
+    )
     assert http.post("/jobs").status_code == 409  # one at a time
-    deadline = time.monotonic() + 1200
-    while (job := http.get(f"/jobs/{job_id}").json())["status"] not in ("ready", "failed"):
-        assert time.monotonic() < deadline, job
-        time.sleep(2)
+    job_id = http.get("/jobs").json()[0]["id"]
+    expect(page.locator("#current-status")).to_have_text(re.compile("ready|failed"), timeout=1_200_000)
+    job = http.get(f"/jobs/{job_id}").json()
     assert job["status"] == "ready", (job["error"], job["log_tail"])
-    assert job["staged_examples"] == len(TAUGHT)
+    assert job["staged_examples"] == len(TAUGHT) and job["log_tail"]
     evaluation = job["evaluation"]
     old, new = evaluation["old"], evaluation["new"]
     assert old is not None and new["n"] == old["n"] == 43
     assert set(new["by_language"]) == {"en"} and "housing" in new["by_topic"]
+    table = page.locator("#evaluation")
+    expect(table).to_contain_text("Sprache / Language: en")
+    expect(table).to_contain_text("Thema / Topic: housing")
     print(  # the measured numbers, for the report (pytest -s)
         f"\nold {old['accuracy']:.1%} / new {new['accuracy']:.1%} on {new['n']} English questions; "
-        f"by topic: "
+        "by topic: "
         + ", ".join(
             f"{t} {old['by_topic'][t]['accuracy']:.0%}->{m['accuracy']:.0%}"
             for t, m in new["by_topic"].items()
@@ -139,21 +180,19 @@ def test_retrain_evaluate_activate_while_chatting_and_roll_back(training_stack: 
     if job["worse"]:
         refused = http.post(f"/jobs/{job_id}/activate", json={})
         assert refused.status_code == 409 and "override" in refused.json()["detail"]
+        page.locator(f"input.override[data-job='{job_id}']").check()
 
-    # activation while a person chats: every message gets its real answer, none "unavailable"
-    result: dict[str, httpx.Response] = {}
-
-    def activate() -> None:
-        result["r"] = http.post(f"/jobs/{job_id}/activate", json={"override": bool(job["worse"])})
-
+    # activation in the console while a person chats: every message gets its answer, none "unavailable"
+    chatter = Chatter(stack)
+    chatter.start()
     started_at = time.monotonic()
-    keys = chat_during(stack, threading.Thread(target=activate))
+    page.locator(f"button.activate[data-job='{job_id}']").click()
+    job_status(page, job_id, "activated")
+    keys = chatter.finish()
     print(f"activation {time.monotonic() - started_at:.1f} s, {len(keys)} messages answered meanwhile")
-    assert result["r"].status_code == 200, result["r"].text
-    assert result["r"].json()["status"] == "activated"
     assert all(k and "utter_unavailable" not in k for k in keys), keys
     assert Path(rasa_model_file(stack)).name == Path(job["model_path"]).name
-    # the new model learned the taught word
+    # the new model learned the taught word, and the chat answers with the deposit answer
     after = parse(stack, PROBE)
     print(f"probe after: {after['intent']}")
     assert after["intent"]["name"] == "faq_housing"
@@ -161,18 +200,21 @@ def test_retrain_evaluate_activate_while_chatting_and_roll_back(training_stack: 
         replies = person.say(PROBE)["replies"]
         assert any("deposit" in (r.get("key") or "") for r in replies), replies
 
-    # roll back: the previous model again, still without a failed message
-    result.clear()
-
-    def roll_back() -> None:
-        result["r"] = http.post(f"/jobs/{job_id}/rollback")
-
+    # roll back in the console: the previous model again, still without a failed message
+    chatter = Chatter(stack)
+    chatter.start()
     started_at = time.monotonic()
-    keys = chat_during(stack, threading.Thread(target=roll_back))
+    page.locator(f"button.rollback[data-job='{job_id}']").click()
+    job_status(page, job_id, "rolled_back")
+    keys = chatter.finish()
     print(f"roll back {time.monotonic() - started_at:.1f} s, {len(keys)} messages answered meanwhile")
-    assert result["r"].status_code == 200, result["r"].text
-    assert result["r"].json()["status"] == "rolled_back"
     assert all(k and "utter_unavailable" not in k for k in keys), keys
     assert rasa_model_file(stack) == before_model
     assert parse(stack, PROBE)["intent"]["name"] == before_probe["name"]
+    audit = httpx.get(
+        f"{stack.app_url}/api/admin/audit", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    actions = {e["action"] for e in audit.raise_for_status().json()}
+    assert {"training_started", "model_activated", "model_rolled_back"} <= actions
     http.close()
+    context.close()
