@@ -59,5 +59,8 @@ class TrainingJob(Base):
         Integer, unique=True, default=None, doc="1 while the job runs, else empty: one running job at a time."
     )
     runner: Mapped[str | None] = mapped_column(
-        String(300), default=None, doc="host:pid of the app process running it (restart recovery)."
+        String(300), default=None, doc="host:pid:token of the app process running it (restart recovery)."
+    )
+    heartbeat_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), default=None, doc="Written every 30 s while the job runs."
     )

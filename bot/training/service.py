@@ -31,8 +31,10 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,12 @@ log = logging.getLogger(__name__)
 DIALOGUES_DIR = PROJECT_ROOT / "dialogues"
 LOG_LINES = 40
 LOG_UPDATE_S = 2.0
-RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+RUNNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+"""host:pid:token of this app process (the token tells a restarted process with the same pid apart)."""
+HEARTBEAT_S = 30.0
+STALE_AFTER = timedelta(minutes=5)
+"""A running job whose process has not written its heartbeat for this long is taken as dead (an app
+instance that is gone for good, e.g. a replaced container with a new host name)."""
 
 
 class TrainingError(Exception):
@@ -112,10 +119,14 @@ def put_model(settings: Settings, model: Path, *, timeout_s: float = 600.0) -> N
 
 
 def start_job(session: Session, *, started_by_id: int | None) -> TrainingJob:
-    """A new queued job; :class:`TrainingError` if one is still running (one at a time)."""
+    """A new queued job; :class:`TrainingError` if one is still running (one at a time). A running
+    job without a heartbeat for :data:`STALE_AFTER` is marked failed first."""
+    fail_stale(session)
     if session.scalar(select(TrainingJob.id).where(TrainingJob.status.in_(RUNNING)).limit(1)) is not None:
         raise TrainingError("a training is already running")
-    job = TrainingJob(status=JobStatus.QUEUED, started_by_id=started_by_id, slot=1, runner=RUNNER)
+    job = TrainingJob(
+        status=JobStatus.QUEUED, started_by_id=started_by_id, slot=1, runner=RUNNER, heartbeat_at=utcnow()
+    )
     try:
         with session.begin_nested():
             session.add(job)
@@ -131,20 +142,34 @@ def _finish(job: TrainingJob, status: JobStatus, *, error: str | None = None) ->
         job.error = error[:1000]
 
 
+INTERRUPTED = "interrupted: the app process running the job stopped"
+
+
+def fail_stale(session: Session) -> int:
+    """Mark running jobs without a heartbeat for :data:`STALE_AFTER` as failed."""
+    limit = utcnow() - STALE_AFTER
+    stale = session.scalars(
+        select(TrainingJob).where(TrainingJob.status.in_(RUNNING), TrainingJob.heartbeat_at < limit)
+    ).all()
+    for job in stale:
+        _finish(job, JobStatus.FAILED, error=INTERRUPTED)
+    session.flush()
+    return len(stale)
+
+
 def recover_interrupted(session: Session) -> int:
-    """Mark jobs that were running in a process that is gone (this host, dead pid, or never
-    started) as failed; called when the app starts. Jobs of other hosts are left alone."""
+    """Called when the app starts: mark jobs as failed whose process is gone — on this host, an
+    earlier process (dead pid, or this pid with another token: a restarted container), or any job
+    without a heartbeat for :data:`STALE_AFTER`. Live jobs of other processes are left alone."""
     host = socket.gethostname()
-    failed = 0
+    failed = fail_stale(session)
     for job in session.scalars(select(TrainingJob).where(TrainingJob.status.in_(RUNNING))):
-        owner_host, _, pid = (job.runner or "").rpartition(":")
-        if owner_host and owner_host != host:
+        parts = (job.runner or "").rsplit(":", 2)
+        if job.runner == RUNNER or (len(parts) == 3 and parts[0] != host):
             continue
-        if owner_host and pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) != os.getpid() and _alive(int(parts[1])):
             continue
-        if job.runner == RUNNER:
-            continue
-        _finish(job, JobStatus.FAILED, error="interrupted: the app stopped while the job ran")
+        _finish(job, JobStatus.FAILED, error=INTERRUPTED)
         failed += 1
     session.flush()
     return failed
@@ -358,8 +383,25 @@ def _train(
     return model
 
 
+def _heartbeat(sessions: sessionmaker[Session], job_id: int, done: threading.Event) -> None:
+    while not done.wait(HEARTBEAT_S):
+        try:
+            _update(sessions, job_id, heartbeat_at=utcnow())
+        except Exception:  # a busy database: the next beat tries again
+            log.warning("training job %d: heartbeat not written", job_id, exc_info=True)
+
+
 def run_job(sessions: sessionmaker[Session], settings: Settings, job_id: int) -> None:
     """The whole job (in a background thread): export, train (or take from the cache), evaluate."""
+    done = threading.Event()
+    threading.Thread(target=_heartbeat, args=(sessions, job_id, done), daemon=True).start()
+    try:
+        _run_job(sessions, settings, job_id)
+    finally:
+        done.set()
+
+
+def _run_job(sessions: sessionmaker[Session], settings: Settings, job_id: int) -> None:
     work = job_dir(settings, job_id)
     try:
         work.mkdir(parents=True, exist_ok=True)

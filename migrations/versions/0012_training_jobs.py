@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("rolled_back_at", bot.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("slot", sa.Integer(), nullable=True),
         sa.Column("runner", sa.String(length=300), nullable=True),
+        sa.Column("heartbeat_at", bot.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["activated_by_id"],
             ["staff_users.id"],

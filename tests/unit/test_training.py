@@ -7,11 +7,13 @@ script that prints a few lines and writes a model file, the evaluation by fixed 
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from admin_api.audit.models import AuditEntry
 from admin_api.staff.models import Role
 from admin_api.staff.service import create_user, issue_token
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import session_scope, utcnow
 from bot.evaluation import Case
 from bot.insights.models import StagedExample, StagedStatus
 from bot.rasa_config import rasa_command
@@ -351,20 +353,50 @@ def test_the_page_is_for_admins(env: Env) -> None:
 
 
 def test_a_job_of_a_gone_process_fails_on_restart(env: Env) -> None:
+    host, now = socket.gethostname(), utcnow()
+    runners = {
+        "dead pid here": (f"{host}:999999999:abcd", now, JobStatus.FAILED),
+        "this pid, earlier process (restarted container)": (
+            f"{host}:{os.getpid()}:old",
+            now,
+            JobStatus.FAILED,
+        ),
+        "live on another host": ("another-host:1:x", now, JobStatus.TRAINING),
+        "another host, silent for 6 minutes": (
+            "another-host:2:x",
+            now - timedelta(minutes=6),
+            JobStatus.FAILED,
+        ),
+        "queued, never started": (None, None, JobStatus.FAILED),
+    }
     with session_scope(env.url) as session:
-        gone = TrainingJob(status=JobStatus.TRAINING, runner=f"{socket.gethostname()}:999999999", slot=None)
-        elsewhere = TrainingJob(status=JobStatus.EVALUATING, runner="another-host:1", slot=None)
-        queued = TrainingJob(status=JobStatus.QUEUED, runner=None, slot=None)
-        session.add_all([gone, elsewhere, queued])
+        jobs = {
+            name: TrainingJob(status=JobStatus.TRAINING, runner=runner, heartbeat_at=beat)
+            for name, (runner, beat, _) in runners.items()
+        }
+        session.add_all(jobs.values())
         session.flush()
-        ids = (gone.id, elsewhere.id, queued.id)
+        ids = {name: job.id for name, job in jobs.items()}
     with session_scope(env.url) as session:
-        assert service.recover_interrupted(session) >= 2
+        assert service.recover_interrupted(session) == 4
     with session_scope(env.url) as session:
-        rows = [session.get(TrainingJob, i) for i in ids]
-        assert [r.status for r in rows if r] == [JobStatus.FAILED, JobStatus.EVALUATING, JobStatus.FAILED]
-        assert rows[0] is not None and "interrupted" in (rows[0].error or "")
-        rows[1].status = JobStatus.FAILED  # type: ignore[union-attr]  # not to block later jobs
+        for name, (_, _, expected) in runners.items():
+            job = session.get(TrainingJob, ids[name])
+            assert job is not None and job.status == expected, name
+            if expected == JobStatus.FAILED:
+                assert "interrupted" in (job.error or "") and job.slot is None
+    # the live one blocks a new job until its heartbeat is 5 minutes old; then a start fails it first
+    assert env.client.post("/api/admin/training/jobs", headers=env.headers()).status_code == 409
+    with session_scope(env.url) as session:
+        live = session.get(TrainingJob, ids["live on another host"])
+        assert live is not None
+        live.heartbeat_at = now - timedelta(minutes=6)
+    started = env.client.post("/api/admin/training/jobs", headers=env.headers())
+    assert started.status_code == 201
+    env.wait(started.json()["id"], "ready", "failed")
+    with session_scope(env.url) as session:
+        job = session.get(TrainingJob, ids["live on another host"])
+        assert job is not None and job.status == JobStatus.FAILED
 
 
 def test_summary_per_language_and_topic() -> None:
