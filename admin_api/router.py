@@ -11,6 +11,7 @@ from admin_api.profiles.router import router as profiles_router
 from admin_api.questions.router import router as questions_router
 from admin_api.review.router import router as review_router
 from admin_api.staff.router import auth_router, staff_router, token_router
+from admin_api.training.router import router as training_router
 
 router = APIRouter(prefix="/api/admin")
 for sub in (
@@ -25,5 +26,6 @@ for sub in (
     profiles_router,
     questions_router,
     insights_router,
+    training_router,
 ):
     router.include_router(sub)

@@ -296,6 +296,23 @@ class Settings(BaseSettings):
         description="Trained Rasa models by a hash of their inputs (scripts/train.sh, the test models): "
         "a fresh checkout of an unchanged tree does not train again.",
     )
+    training_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "training",
+        description="Retraining from the console: candidate models, logs and the 'active.tar.gz' link to the "
+        "activated model (which 'lotse run rasa' then starts from, unless LOTSE_RASA_MODEL is set).",
+    )
+    training_config: Path = Field(
+        default=PROJECT_ROOT / "assistant" / "config.yml", description="Rasa config.yml of a retraining."
+    )
+    training_nlu_dir: Path = Field(
+        default=PROJECT_ROOT / "nlu_data",
+        description="NLU data of a retraining (plus the approved staged examples and the dialogues).",
+    )
+    training_eval_path: Path = Field(
+        default=PROJECT_ROOT / "eval" / "questions.jsonl",
+        description="Evaluation set (JSON Lines, as lotse eval) comparing retrained and active model.",
+    )
+    training_timeout_s: float = Field(default=3 * 3600, description="A retraining running longer fails.")
     translation_timeout_s: float = 30.0
     translation_cache_size: int = Field(default=2048, description="Translations kept in memory (LRU).")
 

@@ -15,6 +15,7 @@ from bot.handover.models import Handover
 from bot.insights.models import StagedExample
 from bot.interpreters.models import InterpreterRequest
 from bot.profiles.models import EducationProfile
+from bot.training.models import TrainingJob
 
 __all__ = [
     "ApiToken",
@@ -34,4 +35,5 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "StagedExample",
+    "TrainingJob",
 ]

@@ -70,6 +70,20 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     return path
 
 
+def active_model(settings: Settings, production: Path | None = None) -> Path | None:
+    """The model activated in the console (``<training_dir>/active.tar.gz``), if its file exists —
+    unless the production model (``production``, default the newest in ``models/``) was trained or
+    deployed after the activation (``make train``, an upgrade): then that one wins, and an activated
+    model built from older data does not outlive the upgrade."""
+    link = settings.training_dir / "active.tar.gz"
+    if not link.exists():
+        return None
+    production = production or latest_model()
+    if production is not None and production.stat().st_mtime > link.lstat().st_mtime:
+        return None
+    return link.resolve()
+
+
 def latest_model() -> Path | None:
     models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
@@ -82,7 +96,7 @@ its API token only from that option, and a command line is visible to every user
 
 def rasa_command(settings: Settings, endpoints_file: Path) -> list[str]:
     """Command line of the Rasa server (without its token: see :data:`RASA_LAUNCHER`)."""
-    model = settings.rasa_model or latest_model()
+    model = settings.rasa_model or active_model(settings) or latest_model()
     if model is None:
         raise FileNotFoundError("no trained model in models/: run `make train`")
     return [

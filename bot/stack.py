@@ -79,6 +79,8 @@ class Stack:
                 # evaluation, benchmarks and tests send thousands of messages from one address
                 "LOTSE_RATE_LIMITS_ENABLED": "false",
                 "LOTSE_ARGOS_PACKAGES_DIR": str(work / "argos-packages"),
+                # retraining from the console keeps its models and 'active' link in the stack's own directory
+                "LOTSE_TRAINING_DIR": str(work / "training"),
             }
         )
         env.update(extra_env or {})

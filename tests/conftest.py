@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,12 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.db import make_engine
 
 POSTGRES_URL = os.environ.get("LOTSE_TEST_POSTGRES_URL")
+NO_TRAINING = {
+    # a retraining started by a unit test (role matrix, API fuzzing) fails at once instead of
+    # training a real model for 25 minutes; tests/unit/test_training.py replaces the training command
+    "training_config": Path("/nonexistent/no-retraining-in-unit-tests.yml"),
+    "training_dir": Path(tempfile.gettempdir()) / f"lotse-test-training-{os.getpid()}",
+}
 
 
 def make_settings(**overrides: object) -> Settings:
@@ -25,6 +32,7 @@ def make_settings(**overrides: object) -> Settings:
         "internal_token": "test-internal-token-0123456789",
         "rasa_token": "test-rasa-token-0123456789",
         "pseudonym_key": "test-pseudonym-key-0123456789",
+        **NO_TRAINING,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

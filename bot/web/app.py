@@ -16,6 +16,7 @@ from admin_api.inbox.router import events as inbox_events
 from admin_api.inbox.router import pages as inbox_pages
 from admin_api.insights.router import pages as insights_pages
 from admin_api.router import router as admin_router
+from admin_api.training.router import pages as training_pages
 from bot.channels.telegram import webhook as telegram_webhook
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings, get_settings
@@ -28,6 +29,7 @@ from bot.pipeline import Assistant
 from bot.rasa_client import RasaClient
 from bot.safety.detector import get_detector
 from bot.threads import in_thread
+from bot.training import service as training
 from bot.translation import backlog
 from bot.translation.service import get_translation_service
 from bot.web import chat, internal, nlg
@@ -101,6 +103,13 @@ async def _retention_loop(assistant: Assistant, interval_s: float) -> None:
         await asyncio.sleep(interval_s)
 
 
+def _recover_training(assistant: Assistant) -> None:
+    with assistant.sessions.begin() as session:
+        failed = training.recover_interrupted(session)
+    if failed:
+        log.warning("marked %d interrupted training job(s) as failed", failed)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until the lifespan starts."""
     settings = settings or get_settings()
@@ -114,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.assistant = assistant
         app.state.metrics_registry = metrics.registry_with_queue(assistant.sessions)
+        # a retraining that ran in a process that is gone will never finish: mark it failed
+        await in_thread(_recover_training, assistant)
         # the crisis lexicons are indexed once, before the first message needs them (about 1 s)
         await in_thread(get_detector)
         retry = asyncio.create_task(_retry_loop(assistant, settings.retry_interval_s))
@@ -141,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            training.stop_all()  # a training or evaluation server of this process; its job fails
             await rasa.aclose()
 
     app = FastAPI(title="Lotse", version="0.1.0", lifespan=lifespan, responses=errors(413))
@@ -166,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_pages)
     app.include_router(staff_pages)
     app.include_router(insights_pages)
+    app.include_router(training_pages)
     app.include_router(telegram_webhook.router)
     app.include_router(ops_router)
 

@@ -1,0 +1,1 @@
+"""Retraining the Rasa model from the console (administrators only)."""

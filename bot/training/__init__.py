@@ -1,0 +1,1 @@
+"""Retraining the Rasa model from the console: one job at a time, evaluated, activated on confirmation."""
