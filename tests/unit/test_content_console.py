@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,38 +14,16 @@ from sqlalchemy import select
 
 from admin_api.audit.models import AuditEntry
 from admin_api.content.service import text_diff
-from admin_api.staff.models import Role
-from admin_api.staff.service import create_user, issue_token
 from bot.content.models import ContentTranslation
 from bot.content.service import resolve
 from bot.db import session_scope
-from bot.web.app import create_app
-from tests.conftest import make_settings, own_database
+from tests.unit.admin_env import AdminEnv, admin_env
 
-PASSWORD = "a long enough password"
 KEY = "utter_faq_housing/deposit"
 _n = itertools.count()
 
 
-@dataclass
-class Env:
-    client: TestClient
-    url: str
-    tokens: dict[str, str]
-
-    def headers(self, role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[role]}"} if role != "anonymous" else {}
-
-    def browser(self, role: str) -> tuple[TestClient, str]:
-        """A client logged in through the browser login (cookie), and its CSRF token."""
-        name = f"{role}-browser-{next(_n)}"
-        with session_scope(self.url) as session:
-            create_user(session, username=name, password=PASSWORD, role=Role(role))
-        client = TestClient(self.client.app)
-        login = client.post("/api/admin/auth/login", json={"username": name, "password": PASSWORD})
-        assert login.status_code == 200
-        return client, login.json()["csrf_token"]
-
+class Env(AdminEnv):
     def audit(self, action: str) -> list[AuditEntry]:
         with session_scope(self.url) as session:
             rows = list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
@@ -56,23 +33,16 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    url = own_database("console", "sqlite", tmp_path_factory, seeded=True)
-    tokens = {}
-    with session_scope(url) as session:
-        for role in (Role.CASEWORKER, Role.ADMIN):
-            user = create_user(session, username=f"c-{role.value}", password=PASSWORD, role=role)
-            tokens[role.value] = issue_token(session, user=user, name="test")[1]
     packages = tmp_path_factory.mktemp("no-argos-packages")
-    app = create_app(
-        make_settings(
-            database_url=url,
-            rasa_url="http://127.0.0.1:9",
-            translation_backend="argos",
-            argos_packages_dir=Path(packages),
-        )
-    )
-    with TestClient(app) as client:
-        yield Env(client, url, tokens)
+    with admin_env(
+        "console",
+        tmp_path_factory,
+        prefix="c",
+        seeded=True,
+        translation_backend="argos",
+        argos_packages_dir=Path(packages),
+    ) as base:
+        yield Env(**vars(base))
 
 
 ROUTES = [
@@ -220,17 +190,17 @@ def test_a_new_faq_item_is_stored_audited_and_needs_retraining(env: Env) -> None
 def test_pages_are_for_admins_only_and_admins_get_the_link(env: Env) -> None:
     anonymous = TestClient(env.client.app)
     assert anonymous.get("/inbox/console", follow_redirects=False).status_code == 303
-    caseworker, _ = env.browser("caseworker")
+    caseworker, _, _ = env.browser("caseworker")
     assert caseworker.get("/inbox/console").status_code == 403
     assert caseworker.get(f"/inbox/console/items/{KEY}").status_code == 403
     assert 'href="/inbox/console"' not in caseworker.get("/inbox").text
-    admin, _ = env.browser("admin")
+    admin, _, _ = env.browser("admin")
     assert 'href="/inbox/console"' in admin.get("/inbox").text
     assert 'href="/inbox/console"' in admin.get("/inbox/content").text
 
 
 def test_the_list_filters_by_topic_language_and_status(env: Env) -> None:
-    admin, csrf = env.browser("admin")
+    admin, csrf, _ = env.browser("admin")
     key = "utter_faq_housing/wbs"
     assert (
         admin.put(
@@ -250,7 +220,7 @@ def test_the_list_filters_by_topic_language_and_status(env: Env) -> None:
 
 
 def test_the_item_page_shows_facts_texts_history_and_diffs(env: Env) -> None:
-    admin, csrf = env.browser("admin")
+    admin, csrf, _ = env.browser("admin")
     key = "utter_faq_housing/finding_flat"
     headers = {"X-CSRF-Token": csrf}
     first = admin.put(f"/api/admin/content/{key}/fa", json={"text": "خط یک\nخط دو"}, headers=headers)

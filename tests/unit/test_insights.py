@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from admin_api.staff.models import Role
-from admin_api.staff.service import create_user, issue_token
+from admin_api.staff.service import create_user
 from bot.analytics.service import normalize_question, record_question
 from bot.cli import main
 from bot.config import PROJECT_ROOT, get_settings
@@ -24,38 +23,19 @@ from bot.db import engine_for, session_scope
 from bot.handover.models import Handover, HandoverReason, HandoverStatus
 from bot.insights.clusters import Question, cluster_questions, synthetic_questions
 from bot.insights.dashboard import percentile
-from bot.web.app import create_app
-from tests.conftest import make_settings, own_database
+from tests.unit.admin_env import PASSWORD, AdminEnv, admin_env
 from tests.unit.insights_data import GLOSSARY, HEALTH, HEALTH_PURE, NOISE
 
-PASSWORD = "a long enough password"
 DASH_START = date(2026, 11, 2)
 """The dashboard test's week (nothing else in this module writes messages or handovers there)."""
 LOG_END = date(2026, 10, 14)
 """The last day of the clustering test's question log."""
 
 
-@dataclass
-class Env:
-    client: TestClient
-    url: str
-    tokens: dict[str, str]
-
-    def headers(self, role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[role]}"} if role != "anonymous" else {}
-
-
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    url = own_database("insights", "sqlite", tmp_path_factory, seeded=True)
-    tokens: dict[str, str] = {}
-    with session_scope(url) as session:
-        for role in (Role.CASEWORKER, Role.ADMIN):
-            user = create_user(session, username=f"i-{role.value}", password=PASSWORD, role=role)
-            tokens[role.value] = issue_token(session, user=user, name="test")[1]
-    app = create_app(make_settings(database_url=url, rasa_url="http://127.0.0.1:9"))
-    with TestClient(app) as client:
-        yield Env(client, url, tokens)
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminEnv]:
+    with admin_env("insights", tmp_path_factory, prefix="i", seeded=True) as base:
+        yield base
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -134,7 +114,7 @@ def _seed_week(url: str) -> None:
         handover(HandoverReason.LOW_CONFIDENCE, _at(d3, 11), None)
 
 
-def test_dashboard_figures_match_what_was_seeded(env: Env) -> None:
+def test_dashboard_figures_match_what_was_seeded(env: AdminEnv) -> None:
     _seed_week(env.url)
     end = DASH_START + timedelta(days=6)
     r = env.client.get(
@@ -175,7 +155,7 @@ def test_dashboard_figures_match_what_was_seeded(env: Env) -> None:
     assert 'data-reason="requested"' in html and "2.0 min" in html  # median of requested
 
 
-def test_default_range_is_the_last_28_days_and_bad_ranges_are_refused(env: Env) -> None:
+def test_default_range_is_the_last_28_days_and_bad_ranges_are_refused(env: AdminEnv) -> None:
     body = env.client.get("/api/admin/insights/dashboard", headers=env.headers("admin")).json()
     start, end = date.fromisoformat(body["start"]), date.fromisoformat(body["end"])
     assert (end - start).days == 27
@@ -210,7 +190,7 @@ def _health_pairs() -> list[tuple[str, str]]:
     return [(lang, text) for lang, texts in HEALTH.items() for text in texts]
 
 
-def test_unanswered_questions_about_one_new_topic_form_one_cluster_across_languages(env: Env) -> None:
+def test_unanswered_questions_about_one_new_topic_form_one_cluster_across_languages(env: AdminEnv) -> None:
     health = _health_pairs()
     # half this week, half last week (the trend), the noise spread over both
     _log(env.url, health[::2], day=LOG_END)
@@ -278,7 +258,7 @@ def test_clustering_scales_linearly_on_synthetic_questions() -> None:
     assert result.distinct > 1500 and result.clusters and result.seconds < 60
 
 
-def test_staging_review_and_export(env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_staging_review_and_export(env: AdminEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     end = LOG_END - timedelta(days=30)  # a range of its own, so that the test does not depend on another
     _log(env.url, _health_pairs() + NOISE, day=end)
     admin = env.headers("admin")
@@ -367,7 +347,7 @@ def test_staging_review_and_export(env: Env, tmp_path: Path, monkeypatch: pytest
         assert check.stdout.strip().splitlines()[-1] == str(len(ids) - 1)
 
 
-def _browser(env: Env, role: Role) -> TestClient:
+def _browser(env: AdminEnv, role: Role) -> TestClient:
     name = f"page-{role.value}"
     with session_scope(env.url) as session:
         from sqlalchemy import select
@@ -383,19 +363,19 @@ def _browser(env: Env, role: Role) -> TestClient:
     return client
 
 
-def _admin_browser(env: Env) -> TestClient:
+def _admin_browser(env: AdminEnv) -> TestClient:
     return _browser(env, Role.ADMIN)
 
 
 @pytest.mark.parametrize("path", ["/inbox/insights", "/inbox/insights/questions"])
-def test_pages_are_for_admins_only(env: Env, path: str) -> None:
+def test_pages_are_for_admins_only(env: AdminEnv, path: str) -> None:
     anonymous = TestClient(env.client.app, follow_redirects=False).get(path)
     assert anonymous.status_code == 303 and anonymous.headers["location"] == "/inbox/login"
     assert _browser(env, Role.CASEWORKER).get(path).status_code == 403
     assert _admin_browser(env).get(path).status_code == 200
 
 
-def test_changes_from_a_browser_need_the_csrf_token(env: Env) -> None:
+def test_changes_from_a_browser_need_the_csrf_token(env: AdminEnv) -> None:
     browser = _admin_browser(env)
     body = {"ids": [1], "status": "approved"}
     assert browser.post("/api/admin/insights/staged/review", json=body).status_code == 403

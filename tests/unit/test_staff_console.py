@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,36 +17,15 @@ from sqlalchemy import select, update
 
 from admin_api.audit.models import AuditEntry
 from admin_api.audit.service import REDACTED, audit
-from admin_api.staff.models import Role, StaffUser
-from admin_api.staff.service import create_user, issue_token
+from admin_api.staff.models import StaffUser
+from admin_api.staff.service import issue_token
 from bot.db import session_scope, utcnow
-from bot.web.app import create_app
-from tests.conftest import make_settings, own_database
+from tests.unit.admin_env import PASSWORD, AdminEnv, admin_env
 
-PASSWORD = "a long enough password"
 _n = itertools.count()
 
 
-@dataclass
-class Env:
-    client: TestClient
-    url: str
-    tokens: dict[str, str]
-    ids: dict[str, int]
-
-    def headers(self, role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[role]}"} if role != "anonymous" else {}
-
-    def browser(self, role: str) -> tuple[TestClient, str, str]:
-        """A client logged in through the browser login (cookie), its CSRF token and its username."""
-        name = f"{role}-browser-{next(_n)}"
-        with session_scope(self.url) as session:
-            create_user(session, username=name, password=PASSWORD, role=Role(role))
-        client = TestClient(self.client.app)
-        login = client.post("/api/admin/auth/login", json={"username": name, "password": PASSWORD})
-        assert login.status_code == 200
-        return client, login.json()["csrf_token"], name
-
+class Env(AdminEnv):
     def log(self, **params: Any) -> list[dict[str, Any]]:
         response = self.client.get("/api/admin/audit", params=params, headers=self.headers("admin"))
         assert response.status_code == 200, response.text
@@ -57,16 +35,8 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    url = own_database("staffconsole", "sqlite", tmp_path_factory)
-    tokens, ids = {}, {}
-    with session_scope(url) as session:
-        for role in (Role.CASEWORKER, Role.ADMIN):
-            user = create_user(session, username=f"s-{role.value}", password=PASSWORD, role=role)
-            tokens[role.value] = issue_token(session, user=user, name="test")[1]
-            ids[role.value] = user.id
-    app = create_app(make_settings(database_url=url, rasa_url="http://127.0.0.1:9"))
-    with TestClient(app) as client:
-        yield Env(client, url, tokens, ids)
+    with admin_env("staffconsole", tmp_path_factory, prefix="s") as base:
+        yield Env(**vars(base))
 
 
 def _login(env: Env, username: str, password: str) -> int:
