@@ -100,22 +100,29 @@ def rasa_command(settings: Settings, endpoints_file: Path) -> list[str]:
     if model is None:
         raise FileNotFoundError("no trained model in models/: run `make train`")
     return [
+        *rasa_server_command(model, urlsplit(settings.rasa_url).hostname or "127.0.0.1", settings.rasa_port),
+        "--endpoints",
+        str(endpoints_file),
+        "--credentials",
+        str(ASSISTANT_DIR / "credentials.yml"),
+        "--response-timeout",
+        str(int(settings.rasa_timeout_s)),
+    ]
+
+
+def rasa_server_command(model: Path, interface: str, port: int) -> list[str]:
+    """A Rasa server with its HTTP API serving ``model`` (the token comes from the environment)."""
+    return [
         str(RASA_VENV / "bin" / "python"),
         str(RASA_LAUNCHER),
         "run",
         "--enable-api",
         "--model",
         str(model),
-        "--endpoints",
-        str(endpoints_file),
-        "--credentials",
-        str(ASSISTANT_DIR / "credentials.yml"),
         "--interface",
-        urlsplit(settings.rasa_url).hostname or "127.0.0.1",
+        interface,
         "--port",
-        str(settings.rasa_port),
-        "--response-timeout",
-        str(int(settings.rasa_timeout_s)),
+        str(port),
     ]
 
 

@@ -48,7 +48,14 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.db import utcnow
 from bot.evaluation import CRISIS, Case, eval_topic, load_cases
 from bot.insights.staging import export_yaml
-from bot.rasa_config import ASSISTANT_DIR, RASA_LAUNCHER, RASA_VENV, active_model, latest_model, rasa_env
+from bot.rasa_config import (
+    ASSISTANT_DIR,
+    RASA_VENV,
+    active_model,
+    latest_model,
+    rasa_env,
+    rasa_server_command,
+)
 from bot.training.models import RUNNING, JobStatus, TrainingJob
 
 log = logging.getLogger(__name__)
@@ -522,18 +529,7 @@ def _free_port() -> int:
 def temporary_rasa(settings: Settings, model: Path, key: int) -> tuple[subprocess.Popen[str], str]:
     """A Rasa server with only its HTTP API and ``model``, on a free loopback port."""
     port = _free_port()
-    command = [
-        str(RASA_VENV / "bin" / "python"),
-        str(RASA_LAUNCHER),
-        "run",
-        "--enable-api",
-        "--model",
-        str(model),
-        "--interface",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    command = rasa_server_command(model, "127.0.0.1", port)
     env = rasa_env(settings) | {"SANIC_WORKERS": "1"}
     proc = _spawn(key, command, cwd=model.parent, env=env)
     url = f"http://127.0.0.1:{port}"
