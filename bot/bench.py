@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -88,8 +88,38 @@ def first_vs_last(by_position: dict[int, list[float]]) -> dict[str, float]:
     }
 
 
+PLAIN_ANSWERS = (
+    "faq_housing/deposit",
+    "faq_housing/wbs",
+    "faq_housing/registration",
+    "faq_appeal/which_court",
+    "faq_naturalization/test",
+    "faq_naturalization/dual_citizenship",
+    "faq_education/school",
+    "faq_education/integration_course",
+    "faq_family/language_requirement",
+)
+"""Answers that are plain facts: no guided flow, no handover offer."""
+
+
+def plain_questions() -> list[str]:
+    """German and English training examples of :data:`PLAIN_ANSWERS`: questions the assistant
+    answers itself, so that a long conversation stays with it (a handover pauses it, and a paused
+    conversation's turns skip the model) and message 200 costs what a real turn costs."""
+    import yaml
+
+    texts: list[str] = []
+    for path in sorted(p for lang in ("de", "en") for p in (PROJECT_ROOT / "nlu_data").glob(f"*/{lang}.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if block.get("intent") in PLAIN_ANSWERS:
+                texts += [
+                    line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
+                ]
+    return texts or FALLBACK_MESSAGES
+
+
 async def measure(app_url: str, rasa_url: str, conversations: int, per_conversation: int) -> dict[str, float]:
-    texts = messages()
+    texts = plain_questions()
     limits = httpx.Limits(max_connections=conversations * 2)
     async with httpx.AsyncClient(timeout=120, limits=limits) as http:
         sessions = [
@@ -239,12 +269,22 @@ async def measure_open(
         return {"floor": floor, "runs": runs, "capacity_per_s": capacity}
 
 
-def main(*, conversations: int, messages: int, as_json: bool, url: Path | None = None) -> int:
+def main(
+    *,
+    conversations: int,
+    messages: int,
+    as_json: bool,
+    url: Path | None = None,
+    stack_env: Mapping[str, str] | None = None,
+) -> int:
     from bot.stack import running_stack
 
     print("starting Rasa, action server and app ...", file=sys.stderr)
-    with running_stack() as stack:
-        result = asyncio.run(measure(stack.app_url, stack.rasa_url, conversations, messages))
+    with running_stack(stack_env) as stack:
+        result: dict[str, object] = {
+            **asyncio.run(measure(stack.app_url, stack.rasa_url, conversations, messages))
+        }
+        result["database"] = stored_messages(stack.env["LOTSE_DATABASE_URL"])
     if as_json:
         print(json.dumps(result))
     else:
@@ -254,6 +294,9 @@ def main(*, conversations: int, messages: int, as_json: bool, url: Path | None =
         )
         print(f"bare Rasa : p50 {result['rasa_p50_ms']} ms, p95 {result['rasa_p95_ms']} ms")
         print(f"overhead ratio (p50 full / p50 Rasa): {result['overhead_ratio']}")
+        print(
+            f"database afterwards (incoming by status: 'human' = kept for a caseworker): {result['database']}"
+        )
         if "first_p50_ms" in result:
             print(
                 f"first {EDGE} vs last {EDGE} messages of a conversation (p50): full path "
@@ -298,11 +341,19 @@ def stored_messages(url: str) -> dict[str, object]:
     }
 
 
-def main_open(*, rate: float, seconds: float, conversations: int, find_capacity: bool, as_json: bool) -> int:
+def main_open(
+    *,
+    rate: float,
+    seconds: float,
+    conversations: int,
+    find_capacity: bool,
+    as_json: bool,
+    stack_env: Mapping[str, str] | None = None,
+) -> int:
     from bot.stack import running_stack
 
     print("starting Rasa, action server and app ...", file=sys.stderr)
-    with running_stack() as stack:
+    with running_stack(stack_env) as stack:
         result: dict[str, object] = asyncio.run(
             measure_open(
                 stack.app_url,

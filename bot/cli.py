@@ -432,6 +432,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import main as bench_main
     from bot.bench import main_open
 
+    stack_env = {}
+    if args.rasa_workers is not None:  # several Rasa workers need Redis (Rasa's lock store)
+        stack_env = {"LOTSE_RASA_WORKERS": str(args.rasa_workers), "LOTSE_REDIS_URL": args.redis_url}
     if args.rate is not None or args.find_capacity:
         return main_open(
             rate=args.rate or 2.0,
@@ -439,8 +442,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
             conversations=args.conversations if args.conversations != 20 else 300,
             find_capacity=args.find_capacity,
             as_json=args.json,
+            stack_env=stack_env,
         )
-    return bench_main(conversations=args.conversations, messages=args.messages, as_json=args.json)
+    return bench_main(
+        conversations=args.conversations, messages=args.messages, as_json=args.json, stack_env=stack_env
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -588,6 +594,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open loop from --rate (default 2/s) up by 1.5x until p95 passes 1 s; prints the rate before",
     )
+    bench.add_argument(
+        "--rasa-workers",
+        type=int,
+        help="Rasa workers of the benchmark's stack (with Redis as the lock store)",
+    )
+    bench.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --rasa-workers")
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)
 

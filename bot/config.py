@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     rasa_timeout_s: float = 30.0
+    rasa_session_turns: int = Field(
+        default=40,
+        ge=0,
+        description="A conversation starts a new Rasa session every this many messages (slots carried "
+        "over), so a turn's cost does not grow with the conversation's length; 0 = never.",
+    )
     rasa_workers: int | None = Field(
         default=None,
         ge=1,

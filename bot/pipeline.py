@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -118,6 +118,8 @@ class Prepared:
     state: ConversationState
     attempts: int
     signal: Signal
+    turn: int = 1
+    """The message's number among the conversation's incoming messages."""
 
 
 def outgoing_message(conversation_id: int, reply: Reply, *, reply_to: int | None = None) -> Message:
@@ -429,7 +431,16 @@ class Assistant:
                 if language != conv.language:
                     conv.language, conv.language_source = language, LanguageSource.DETECTED
             msg.language = conv.language
-            return Prepared(text, conv.language, conv.state, msg.attempts, signal)
+            turn = session.scalar(
+                select(func.count())
+                .select_from(Message)
+                .where(
+                    Message.conversation_id == conv.id,
+                    Message.direction == Direction.IN,
+                    Message.id <= msg.id,
+                )
+            )
+            return Prepared(text, conv.language, conv.state, msg.attempts, signal, int(turn or 1))
 
     async def _process_claimed(self, message_id: int, pseudonym: str, *, recovering: bool) -> Outcome:
         prep = await in_thread(self._prepare, message_id)
@@ -467,12 +478,21 @@ class Assistant:
                 # Rasa parses the English translation; the stored message keeps the original.
                 metadata["machine_translated_from"] = language
             try:
+                if self._new_rasa_session_due(prep.turn):
+                    await self.rasa.start_new_session(sender=pseudonym)
                 raw = await self.rasa.send(sender=pseudonym, text=choice.text, metadata=metadata)
             except RasaUnavailable as exc:
                 log.warning("Rasa unavailable for message %s: %s", message_id, exc)
                 return await in_thread(self._defer, message_id, language, first=prep.attempts == 1)
             payloads = [item["custom"]["lotse"] for item in raw if "lotse" in (item.get("custom") or {})]
         return await in_thread(self._store_answer, message_id, text, payloads, signal)
+
+    def _new_rasa_session_due(self, turn: int) -> bool:
+        """Every ``LOTSE_RASA_SESSION_TURNS`` messages a conversation starts a new Rasa session, so the
+        cost of a turn stays flat (Rasa reads and replays the events of the current session on every
+        turn; the conversation itself, for people and caseworkers, is the app's own copy)."""
+        every = self.settings.rasa_session_turns
+        return every > 0 and turn > 1 and (turn - 1) % every == 0
 
     def _answer_guided(self, message_id: int, text: str, language: str) -> Outcome | None:
         """A button or an answer of a guided flow (bot.guided), answered without Rasa; None if not one."""

@@ -85,6 +85,18 @@ class RasaClient:
             json=events,
         )
 
+    async def start_new_session(self, *, sender: str) -> None:
+        """Start a new Rasa session for ``sender`` (``action_session_start``; the slots are carried over,
+        ``session_config`` in the domain). Rasa's SQL tracker store loads a conversation's events from
+        its latest session start on, so this bounds what every later turn reads and replays."""
+        await self._call(
+            "POST",
+            f"/conversations/{sender}/execute",
+            api="conversation API",
+            params={"token": self._token},
+            json={"name": "action_session_start"},
+        )
+
     async def wait_for_turn(self, *, sender: str) -> None:
         """Return once no turn of ``sender`` is running inside Rasa, without storing anything.
 

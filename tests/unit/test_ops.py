@@ -319,3 +319,19 @@ async def test_a_patient_slot_waits_beyond_the_bounds_and_keeps_its_turn() -> No
         assert not patient.done()
     await asyncio.wait_for(patient, 5)
     assert order == ["patient"]
+
+
+def test_a_long_conversation_starts_a_new_rasa_session_every_n_messages(ops_db: str) -> None:
+    for chat in make_chat(ops_db, rate_limits_enabled=False, rasa_session_turns=3):
+        session, other = chat.start(), chat.start()
+        for i in range(7):
+            assert chat.say(session, f"Frage {i}").status_code == 200
+        assert chat.say(other, "Hallo").status_code == 200
+        senders = {sender for sender, _ in chat.rasa.new_sessions}
+        assert [before for _, before in chat.rasa.new_sessions] == [3, 6]  # before messages 4 and 7
+        assert len(senders) == 1  # only the long conversation; the new one has its first session
+    for chat in make_chat(ops_db, rate_limits_enabled=False, rasa_session_turns=0):
+        session = chat.start()
+        for i in range(5):
+            chat.say(session, f"Frage {i}")
+        assert chat.rasa.new_sessions == []

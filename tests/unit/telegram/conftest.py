@@ -88,6 +88,8 @@ class FakeRasa:
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.answer_text: str | None = None
+        self.new_sessions: list[tuple[str, int]] = []
+        """(sender, number of messages sent before) for every new Rasa session started."""
 
     async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         self.texts.append(text)
@@ -106,6 +108,9 @@ class FakeRasa:
 
     async def events(self, *, sender: str) -> list[dict[str, Any]]:
         return []
+
+    async def start_new_session(self, *, sender: str) -> None:
+        self.new_sessions.append((sender, len(self.texts)))
 
     async def wait_for_turn(self, *, sender: str) -> None:
         return None
