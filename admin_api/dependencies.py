@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Cookie, Depends, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from admin_api.staff.models import Role, StaffUser
 from admin_api.staff.service import session_user, user_for_token
@@ -63,3 +65,18 @@ class RequireRole:
 
 AdminOnly = Depends(RequireRole(Role.ADMIN))
 StaffOnly = Depends(RequireRole(Role.CASEWORKER))
+
+
+def admin_page_user(request: Request, session: Session) -> StaffUser | Response:
+    """For the admins' pages: the logged-in admin (browser login), or the answer for anyone else —
+    the login page, or 403."""
+    found = session_user(session, request.cookies.get(SESSION_COOKIE) or "")
+    if found is None:
+        return RedirectResponse("/inbox/login", status_code=status.HTTP_303_SEE_OTHER)
+    user, _ = found
+    if user.role != Role.ADMIN:
+        return HTMLResponse(
+            "<!doctype html><title>403</title><p>Nur für Administratoren / Administrators only</p>",
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
+    return user

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from admin_api.content.service import STATES, item_view, overview
-from admin_api.inbox.router import TEMPLATES_DIR, staff_of
-from admin_api.staff.models import Role
+from admin_api.dependencies import admin_page_user
+from admin_api.inbox.router import TEMPLATES_DIR
 from bot.content.models import ContentItem
 from bot.content.render import ANSWER_TOPICS
 from bot.content.review import SOURCE_LANGUAGE
@@ -38,15 +38,8 @@ STATE_LABELS = {
 
 def _guard(request: Request, session: SessionDep) -> Response | str:
     """The admin's username, or the answer for anyone else: login page, or 403."""
-    staff = staff_of(session, request)
-    if staff is None:
-        return RedirectResponse("/inbox/login", status_code=303)
-    if staff[1] != Role.ADMIN:
-        return HTMLResponse(
-            "<!doctype html><title>403</title><p>Nur für Administratoren / Administrators only</p>",
-            status_code=403,
-        )
-    return staff[0]
+    found = admin_page_user(request, session)
+    return found if isinstance(found, Response) else found.username
 
 
 def _clean(value: str | None, allowed: object) -> str | None:

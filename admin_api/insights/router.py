@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin_api.audit.service import audit
-from admin_api.dependencies import SESSION_COOKIE, AdminOnly, CurrentUser
+from admin_api.dependencies import AdminOnly, CurrentUser, admin_page_user
 from admin_api.insights import charts
 from admin_api.insights.schemas import (
     AnswerOut,
@@ -36,8 +36,7 @@ from admin_api.insights.schemas import (
     StagedOut,
     StageIn,
 )
-from admin_api.staff.models import Role, StaffUser
-from admin_api.staff.service import session_user
+from admin_api.staff.models import StaffUser
 from bot.analytics.models import QuestionLog
 from bot.config import Settings
 from bot.insights import dashboard as dash
@@ -300,17 +299,6 @@ def review_examples(session: SessionDep, user: CurrentUser, body: ReviewIn) -> l
 # ---------------------------------------------------------------------- pages
 
 
-def _page_user(request: Request, session: Session) -> StaffUser | Response:
-    """The logged-in admin, or the answer for anyone else (login page, or 403)."""
-    found = session_user(session, request.cookies.get(SESSION_COOKIE) or "")
-    if found is None:
-        return RedirectResponse("/inbox/login", status_code=status.HTTP_303_SEE_OTHER)
-    user, _ = found
-    if user.role != Role.ADMIN:
-        return HTMLResponse("<p>Nur für Administratoren / Administrators only</p>", status.HTTP_403_FORBIDDEN)
-    return user
-
-
 def _page_range(start: str | None, end: str | None) -> tuple[date, date, str | None]:
     try:
         return (
@@ -344,7 +332,7 @@ def dashboard_page(
     """The dashboard: charts (inline SVG) with the same figures in tables."""
     from admin_api.inbox.router import REASONS
 
-    user = _page_user(request, session)
+    user = admin_page_user(request, session)
     if isinstance(user, Response):
         return user
     first, last, problem = _page_range(start, end)
@@ -407,7 +395,7 @@ def questions_page(
     end: str | None = None,
 ) -> Response:
     """Clusters of unanswered and low-confidence questions with staging; staged examples for review."""
-    user = _page_user(request, session)
+    user = admin_page_user(request, session)
     if isinstance(user, Response):
         return user
     first, last, problem = _page_range(start, end)

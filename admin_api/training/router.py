@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin_api.audit.service import audit
-from admin_api.dependencies import AdminOnly, CurrentUser
-from admin_api.insights.router import _names, _page_user
+from admin_api.dependencies import AdminOnly, CurrentUser, admin_page_user
+from admin_api.insights.router import _names
 from admin_api.training.schemas import ActivateIn, JobOut
 from bot.pipeline import Assistant
 from bot.training import service
@@ -146,7 +146,7 @@ def rollback(session: SessionDep, settings: SettingsDep, user: CurrentUser, job_
 @pages.get("", response_class=HTMLResponse)
 def training_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Start a retraining, follow it, compare old and new accuracy, activate or roll back."""
-    user = _page_user(request, session)
+    user = admin_page_user(request, session)
     if isinstance(user, Response):
         return user
     jobs = jobs_out(session, _listing(session))
