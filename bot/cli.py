@@ -231,7 +231,10 @@ def cmd_questions(args: argparse.Namespace) -> int:
     """The most frequent questions and the most frequent unanswered ones (optionally of one district)."""
     if args.action == "cluster-bench":
         return cmd_cluster_bench(args)
-    if args.action == "clusters":
+    if args.action in ("clusters", "cluster"):
+        if args.bench is not None:  # `lotse questions cluster --bench N`
+            args.n, args.seed, args.json = args.bench, 0, False
+            return cmd_cluster_bench(args)
         return cmd_clusters(args)
     from bot.analytics.service import district_counts, top_items, top_questions
     from bot.db import session_scope
@@ -519,9 +522,12 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("--district", help="only questions from this district (key, e.g. gotha)")
     top.add_argument("--limit", type=int, default=15)
     top.add_argument("--json", action="store_true")
-    clusters = qsub.add_parser("clusters", help=cmd_clusters.__doc__)
+    clusters = qsub.add_parser("clusters", aliases=["cluster"], help=cmd_clusters.__doc__)
     clusters.add_argument("--days", type=int, default=28)
     clusters.add_argument("--min-size", type=int, default=3)
+    clusters.add_argument(
+        "--bench", type=int, metavar="N", help="instead: cluster N synthetic questions and report the time"
+    )
     cbench = qsub.add_parser("cluster-bench", help=cmd_cluster_bench.__doc__)
     cbench.add_argument("--n", type=int, default=100_000)
     cbench.add_argument("--seed", type=int, default=0)

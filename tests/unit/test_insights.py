@@ -394,3 +394,8 @@ def test_the_cluster_benchmark_command_reports_its_time(capsys: pytest.CaptureFi
 
     report = json.loads(capsys.readouterr().out)
     assert report["questions"] == 400 and report["seconds"] >= 0 and report["clusters_reported"] >= 1
+
+
+def test_the_issue_s_spelling_of_the_benchmark_works_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["questions", "cluster", "--bench", "300"]) == 0
+    assert capsys.readouterr().out.startswith("300 questions (")
