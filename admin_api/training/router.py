@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -92,6 +93,19 @@ def get_job(session: SessionDep, job_id: IdPath) -> JobOut:
     return jobs_out(session, [_job(session, job_id)])[0]
 
 
+def _switch(session: Session, *, check: Callable[[], object], switch: Callable[[], object]) -> None:
+    """Check, end the transaction (SQLite: no write lock while Rasa loads a model), then switch the
+    model; 409 when the check fails, 503 when Rasa does not load the model."""
+    try:
+        check()
+        session.commit()
+        switch()
+    except service.TrainingError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except service.RasaLoadFailed as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
+
+
 @router.post("/jobs/{job_id}/activate", responses=errors(400, 404, 409, 503))
 def activate(
     session: SessionDep, settings: SettingsDep, user: CurrentUser, job_id: IdPath, body: ActivateIn
@@ -100,14 +114,11 @@ def activate(
     until the new one is loaded) and make it the active one. 409 when the job is not ready, or when
     the new model is less accurate overall than the active one and ``override`` is not set."""
     job = _job(session, job_id)
-    try:
-        service.check_activation(job, override=body.override)
-        session.commit()  # no transaction (SQLite: no write lock) while Rasa loads the model
-        service.activate(session, settings, job, user_id=user.id, override=body.override)
-    except service.TrainingError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    except service.RasaLoadFailed as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
+    _switch(
+        session,
+        check=lambda: service.check_activation(job, override=body.override),
+        switch=lambda: service.activate(session, settings, job, user_id=user.id, override=body.override),
+    )
     audit(
         session,
         user=user,
@@ -126,14 +137,11 @@ def activate(
 def rollback(session: SessionDep, settings: SettingsDep, user: CurrentUser, job_id: IdPath) -> JobOut:
     """Load the model that was active before this job's activation again."""
     job = _job(session, job_id)
-    try:
-        service.check_rollback(job)
-        session.commit()
-        service.roll_back(session, settings, job)
-    except service.TrainingError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    except service.RasaLoadFailed as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
+    _switch(
+        session,
+        check=lambda: service.check_rollback(job),
+        switch=lambda: service.roll_back(session, settings, job),
+    )
     audit(
         session,
         user=user,
