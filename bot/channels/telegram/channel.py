@@ -58,6 +58,7 @@ from bot.web.ratelimit import RateLimits, TooManyRequests
 
 from . import store
 from .messages import DELETE_CANCEL, DELETE_CONFIRM, keyboard, split_text
+from .notices import GroupNotices
 from .store import CHANNEL, Outgoing
 
 log = logging.getLogger(__name__)
@@ -130,9 +131,9 @@ class TelegramChannel:
         register_handlers(self.application, self)
         self.ready = asyncio.Event()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._told_groups: set[int] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self.limits = RateLimits(settings)
+        self.group_notices = GroupNotices(self.limits.storage)
 
     @property
     def webhook_mode(self) -> bool:
@@ -405,9 +406,8 @@ class TelegramChannel:
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Groups and channels: say once that Lotse works only in private chats."""
         chat = update.effective_chat
-        if chat is None or chat.id in self._told_groups:
+        if chat is None or not await in_thread(self.group_notices.first_time, self.pseudonym(chat.id)):
             return
-        self._told_groups.add(chat.id)
         await self.send_key(chat.id, "utter_telegram_private_only", language_of(context, self.settings))
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
