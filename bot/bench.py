@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -31,6 +33,32 @@ FALLBACK_MESSAGES = [
     "мені потрібен інтеграційний курс",
     "vatandaşlık için kaç yıl lazım",
 ]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Which cores the stack and the load generator run on (``--server-cpus``/``--client-cpus``).
+
+    On a small machine the generator competes with the stack for the same cores and cannot offer
+    twice the stack's capacity; with the stack on some cores and the generator on others the
+    overload measured is the stack's, and its capacity is that of the cores it was given."""
+
+    server: frozenset[int]
+    client: frozenset[int]
+
+    @classmethod
+    def parse(cls, server: str, client: str | None) -> Placement:
+        chosen = frozenset(int(c) for c in server.split(",") if c.strip())
+        usable = frozenset(os.sched_getaffinity(0))
+        if not chosen or not chosen <= usable:
+            raise ValueError(f"--server-cpus {server!r}: choose among the usable cores {sorted(usable)}")
+        rest = frozenset(int(c) for c in client.split(",") if c.strip()) if client else usable - chosen
+        if not rest or not rest <= usable:
+            raise ValueError("--client-cpus: no core left for the load generator")
+        return cls(chosen, rest)
+
+    def pin_client(self) -> None:
+        os.sched_setaffinity(0, self.client)
 
 
 def messages() -> list[str]:
@@ -276,11 +304,14 @@ def main(
     as_json: bool,
     url: Path | None = None,
     stack_env: Mapping[str, str] | None = None,
+    cpus: Placement | None = None,
 ) -> int:
     from bot.stack import running_stack
 
     print("starting Rasa, action server and app ...", file=sys.stderr)
-    with running_stack(stack_env) as stack:
+    with running_stack(stack_env, cpus.server if cpus else None) as stack:
+        if cpus:
+            cpus.pin_client()
         result: dict[str, object] = {
             **asyncio.run(measure(stack.app_url, stack.rasa_url, conversations, messages))
         }
@@ -349,11 +380,14 @@ def main_open(
     find_capacity: bool,
     as_json: bool,
     stack_env: Mapping[str, str] | None = None,
+    cpus: Placement | None = None,
 ) -> int:
     from bot.stack import running_stack
 
     print("starting Rasa, action server and app ...", file=sys.stderr)
-    with running_stack(stack_env) as stack:
+    with running_stack(stack_env, cpus.server if cpus else None) as stack:
+        if cpus:
+            cpus.pin_client()
         result: dict[str, object] = asyncio.run(
             measure_open(
                 stack.app_url,

@@ -432,12 +432,17 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Latency and throughput of the full path against bare Rasa."""
+    from bot.bench import Placement, main_open
     from bot.bench import main as bench_main
-    from bot.bench import main_open
 
     stack_env = {}
     if args.rasa_workers is not None:  # several Rasa workers need Redis (Rasa's lock store)
         stack_env = {"LOTSE_RASA_WORKERS": str(args.rasa_workers), "LOTSE_REDIS_URL": args.redis_url}
+    try:
+        cpus = Placement.parse(args.server_cpus, args.client_cpus) if args.server_cpus else None
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if args.rate is not None or args.find_capacity:
         return main_open(
             rate=args.rate or 2.0,
@@ -446,9 +451,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             find_capacity=args.find_capacity,
             as_json=args.json,
             stack_env=stack_env,
+            cpus=cpus,
         )
     return bench_main(
-        conversations=args.conversations, messages=args.messages, as_json=args.json, stack_env=stack_env
+        conversations=args.conversations,
+        messages=args.messages,
+        as_json=args.json,
+        stack_env=stack_env,
+        cpus=cpus,
     )
 
 
@@ -606,6 +616,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="Rasa workers of the benchmark's stack (with Redis as the lock store)",
     )
     bench.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --rasa-workers")
+    bench.add_argument(
+        "--server-cpus",
+        metavar="LIST",
+        help="run the stack on these cores only (e.g. 0), the load generator on the others: "
+        "so that 2x the stack's capacity can really be offered on a small machine",
+    )
+    bench.add_argument("--client-cpus", metavar="LIST", help="the load generator's cores (default: the rest)")
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)
 

@@ -142,10 +142,19 @@ def actions_command(settings: Settings) -> list[str]:
 def rasa_workers(settings: Settings) -> int:
     """How many Rasa server processes: ``LOTSE_RASA_WORKERS``, else one per core when Redis is
     configured. Rasa runs several workers only with a lock store they share (Redis); with its
-    in-memory lock store it warns and starts one, so without Redis one is what it gets."""
+    in-memory lock store it warns and starts one, so without Redis one is what it gets. "Core"
+    means a core this process may run on (a systemd ``CPUAffinity``, a container's cpuset or
+    ``taskset`` narrow it), not every core of the machine."""
     if settings.rasa_workers is not None:
         return settings.rasa_workers if settings.redis_url else 1
-    return max(1, os.cpu_count() or 1) if settings.redis_url else 1
+    return usable_cores() if settings.redis_url else 1
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - platforms without affinity
 
 
 def rasa_env(settings: Settings) -> dict[str, str]:

@@ -47,6 +47,9 @@ class Stack:
     workdir: Path
     log_dir: Path
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    cpus: frozenset[int] | None = None
+    """Cores the processes may run on (all when ``None``): ``lotse bench --server-cpus`` keeps the
+    stack off the load generator's core, so that overload is measured and not the generator."""
 
     @property
     def app_url(self) -> str:
@@ -57,7 +60,13 @@ class Stack:
         return self.env["LOTSE_RASA_URL"]
 
     @classmethod
-    def create(cls, *, extra_env: Mapping[str, str] | None = None, workdir: Path | None = None) -> Stack:
+    def create(
+        cls,
+        *,
+        extra_env: Mapping[str, str] | None = None,
+        workdir: Path | None = None,
+        cpus: frozenset[int] | None = None,
+    ) -> Stack:
         """Prepare environment, databases and ports (nothing is started yet)."""
         (PROJECT_ROOT / "var").mkdir(exist_ok=True)
         work = workdir or Path(tempfile.mkdtemp(prefix="lotse-stack-", dir=PROJECT_ROOT / "var"))
@@ -84,7 +93,7 @@ class Stack:
             }
         )
         env.update(extra_env or {})
-        return cls(env=env, workdir=work, log_dir=work)
+        return cls(env=env, workdir=work, log_dir=work, cpus=cpus)
 
     def prepare(self) -> None:
         """Migrate and seed the stack's database."""
@@ -95,6 +104,7 @@ class Stack:
 
     def start(self, name: str) -> None:
         """Start one process (``rasa``, ``actions`` or ``app``)."""
+        cpus = self.cpus
         with (self.log_dir / f"{name}.log").open("ab") as log:
             self.procs[name] = subprocess.Popen(  # noqa: S603 - our own executable
                 [lotse_executable(), "run", name],
@@ -103,6 +113,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
             )
 
     def stop(self, name: str, *, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
@@ -168,7 +179,9 @@ def _ok(url: str, *, key: str | None = None) -> bool:
 
 
 @contextlib.contextmanager
-def running_stack(extra_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
-    """A fresh stack for the duration of the block."""
-    with Stack.create(extra_env=extra_env) as stack:
+def running_stack(
+    extra_env: Mapping[str, str] | None = None, cpus: frozenset[int] | None = None
+) -> Iterator[Stack]:
+    """A fresh stack for the duration of the block (its processes on ``cpus`` when given)."""
+    with Stack.create(extra_env=extra_env, cpus=cpus) as stack:
         yield stack

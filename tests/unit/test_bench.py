@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from pathlib import Path
 
 import httpx
+import pytest
 
 from bot import bench
 from bot.bench import open_loop
@@ -47,3 +49,33 @@ def test_first_vs_last_compares_the_two_ends_of_the_conversations() -> None:
     edges = bench.first_vs_last(by_position)
     assert edges == {"first_p50_ms": 154.5, "last_p50_ms": 174.5}
     assert bench.first_vs_last({m: [1.0] for m in range(2 * bench.EDGE - 1)}) == {}  # too short to compare
+
+
+def test_placement_splits_the_cores_between_stack_and_load_generator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    placed = bench.Placement.parse("0,1", None)
+    assert placed.server == {0, 1} and placed.client == {2, 3}
+    assert bench.Placement.parse("0", "3").client == {3}
+    for server, client in (("7", None), ("", None), ("0,1,2,3", None), ("0", "9")):
+        with pytest.raises(ValueError):
+            bench.Placement.parse(server, client)
+
+
+def test_a_pinned_stack_process_runs_only_on_its_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stack's children inherit the placement (checked on a real child process)."""
+    import os
+    import sys
+
+    from bot.stack import Stack
+
+    core = min(os.sched_getaffinity(0))
+    stack = Stack.create(workdir=tmp_path, cpus=frozenset({core}))
+    script = tmp_path / "lotse"
+    script.write_text(f"#!{sys.executable}\nimport os\nprint(sorted(os.sched_getaffinity(0)))\n")
+    script.chmod(0o755)
+    monkeypatch.setattr("bot.stack.lotse_executable", lambda: str(script))
+    stack.start("app")
+    stack.procs["app"].wait(timeout=30)
+    assert (tmp_path / "app.log").read_text().strip() == str([core])

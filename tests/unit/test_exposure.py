@@ -128,7 +128,7 @@ def test_the_launcher_hands_the_token_to_rasa_inside_the_process(tmp_path: Path)
 
 
 def test_rasa_uses_every_core_only_with_a_shared_lock_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(6)))
     alone = make_settings()
     shared = alone.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})
     assert rasa_env(alone)["SANIC_WORKERS"] == "1"  # Rasa's in-memory lock store allows one worker
@@ -136,3 +136,7 @@ def test_rasa_uses_every_core_only_with_a_shared_lock_store(monkeypatch: pytest.
     assert rasa_env(shared.model_copy(update={"rasa_workers": 2}))["SANIC_WORKERS"] == "2"
     assert rasa_env(alone.model_copy(update={"rasa_workers": 2}))["SANIC_WORKERS"] == "1"
     assert endpoints(shared)["lock_store"]["type"] == "redis"
+    # "every core" = every core the process may use: a narrower affinity (systemd CPUAffinity,
+    # a container's cpuset, taskset) means fewer workers
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {3})
+    assert rasa_env(shared)["SANIC_WORKERS"] == "1"
