@@ -61,6 +61,49 @@ class Placement:
         os.sched_setaffinity(0, self.client)
 
 
+def _group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every live process in process group ``pgid`` (Linux ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+class CpuMeter:
+    """Where the CPU went during a measurement: cores used by each stack process (with its children,
+    e.g. Rasa's workers) and by the load generator — the profile that shows what limits throughput
+    on a small machine. Processes that ended during the run are not counted."""
+
+    def __init__(self, groups: Mapping[str, int]) -> None:
+        self.groups = dict(groups)
+        self._start = self._sample()
+
+    def _sample(self) -> dict[str, float]:
+        sample = {name: _group_cpu_seconds(pgid) for name, pgid in self.groups.items()}
+        times = os.times()
+        sample["load generator"] = times.user + times.system
+        sample["wall"] = time.monotonic()
+        return sample
+
+    def cores(self) -> dict[str, float]:
+        """Cores used on average since the meter started."""
+        end = self._sample()
+        wall = max(1e-9, end["wall"] - self._start["wall"])
+        return {k: round((end[k] - self._start[k]) / wall, 2) for k in end if k != "wall"}
+
+    def lap(self) -> dict[str, float]:
+        """Cores used on average since the last lap (or the start); starts the next lap."""
+        used = self.cores()
+        self._start = self._sample()
+        return used
+
+
 def messages() -> list[str]:
     path = PROJECT_ROOT / "eval" / "questions.jsonl"
     if path.exists():
@@ -272,15 +315,26 @@ async def open_loop(
 
 
 async def measure_open(
-    app_url: str, rasa_url: str, *, rate: float, seconds: float, conversations: int, find_capacity: bool
+    app_url: str,
+    rasa_url: str,
+    *,
+    rate: float,
+    seconds: float,
+    conversations: int,
+    find_capacity: bool,
+    meter: CpuMeter | None = None,
 ) -> dict[str, object]:
     texts = messages()
     async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=2000)) as http:
         floor = await _floor(http, rasa_url, texts)
+        if meter:
+            meter.lap()  # from here on, per run
         if not find_capacity:
             run = await open_loop(
                 http, app_url, texts, rate=rate, seconds=seconds, conversations=conversations
             )
+            if meter:
+                run["cpu_cores"] = meter.lap()  # type: ignore[assignment]
             return {"floor": floor, "runs": [run]}
         runs: list[dict[str, float]] = []
         current = rate
@@ -289,6 +343,8 @@ async def measure_open(
             run = await open_loop(
                 http, app_url, texts, rate=current, seconds=seconds, conversations=conversations
             )
+            if meter:
+                run["cpu_cores"] = meter.lap()  # type: ignore[assignment]
             runs.append(run)
             if run["p95_ms"] > 1000 or run["errors"]:
                 break
@@ -312,9 +368,11 @@ def main(
     with running_stack(stack_env, cpus.server if cpus else None) as stack:
         if cpus:
             cpus.pin_client()
+        meter = CpuMeter({name: proc.pid for name, proc in stack.procs.items()})
         result: dict[str, object] = {
             **asyncio.run(measure(stack.app_url, stack.rasa_url, conversations, messages))
         }
+        result["cpu_cores_used"] = meter.cores()
         result["database"] = stored_messages(stack.env["LOTSE_DATABASE_URL"])
     if as_json:
         print(json.dumps(result))
@@ -328,6 +386,7 @@ def main(
         print(
             f"database afterwards (incoming by status: 'human' = kept for a caseworker): {result['database']}"
         )
+        print(f"CPU cores used on average (the whole run): {result['cpu_cores_used']}")
         if "first_p50_ms" in result:
             print(
                 f"first {EDGE} vs last {EDGE} messages of a conversation (p50): full path "
@@ -388,6 +447,7 @@ def main_open(
     with running_stack(stack_env, cpus.server if cpus else None) as stack:
         if cpus:
             cpus.pin_client()
+        meter = CpuMeter({name: proc.pid for name, proc in stack.procs.items()})
         result: dict[str, object] = asyncio.run(
             measure_open(
                 stack.app_url,
@@ -396,6 +456,7 @@ def main_open(
                 seconds=seconds,
                 conversations=conversations,
                 find_capacity=find_capacity,
+                meter=meter,
             )
         )
         result["database"] = stored_messages(stack.env["LOTSE_DATABASE_URL"])
@@ -410,6 +471,7 @@ def main_open(
             f"p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms; answered {run['answered']}, "
             f"503 {run['busy_503']}, errors {run['errors']}"
         )
+        print(f"    CPU cores used on average during the run: {run['cpu_cores']}")
     print(f"database afterwards: {result['database']}")
     if "capacity_per_s" in result:
         print(f"capacity (highest rate with p95 <= 1 s and no errors): {result['capacity_per_s']}/s")

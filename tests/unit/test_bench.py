@@ -79,3 +79,27 @@ def test_a_pinned_stack_process_runs_only_on_its_cores(
     stack.start("app")
     stack.procs["app"].wait(timeout=30)
     assert (tmp_path / "app.log").read_text().strip() == str([core])
+
+
+def test_the_cpu_meter_counts_a_busy_process_group_and_the_generator() -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    spinner = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.time() + 30\nwhile time.time() < end: pass"],
+        start_new_session=True,
+    )
+    try:
+        meter = bench.CpuMeter({"spinner": spinner.pid, "nobody": os.getpid() + 10_000_000})
+        time.sleep(1.0)
+        used = meter.cores()
+    finally:
+        spinner.kill()
+        spinner.wait()
+    # about one core (less when the test machine is busy), none for a group without processes,
+    # and the sleeping test process itself (the "load generator") next to nothing
+    assert 0.2 <= used["spinner"] <= 1.2, used
+    assert used["nobody"] == 0.0
+    assert used["load generator"] < 0.5, used
