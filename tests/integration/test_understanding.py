@@ -28,9 +28,9 @@ EVAL = PROJECT_ROOT / "eval"
 # What the tests hold is the level measured with the current model (README, "Measured"), a little
 # below it so that a retrained model of the same quality passes: a floor against regressions, not
 # the goal. Raise a floor whenever a better model reaches it; the gaps to the goals are printed.
-CRISIS_RECALL = 0.95
-"""Crisis messages that get the crisis help first (goal 0.98; measured 0.950, 0.960 before the
-guided flows' intents)."""
+CRISIS_RECALL = 0.97
+"""Crisis messages that get the crisis help first (goal 0.98; measured 0.981 with the lexicons of the
+seventh development rounds, 0.969 before them, 0.950 with an earlier model)."""
 FALSE_ALARMS = 0.07
 """Ordinary questions, hard negatives included, that get the crisis text (goal 0.02; measured 0.046)."""
 BLIND_ACCURACY = 0.85
