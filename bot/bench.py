@@ -17,13 +17,18 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bot.config import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from bot.stack import Stack
 
 FALLBACK_MESSAGES = [
     "hallo",
@@ -329,13 +334,6 @@ async def measure_open(
         floor = await _floor(http, rasa_url, texts)
         if meter:
             meter.lap()  # from here on, per run
-        if not find_capacity:
-            run = await open_loop(
-                http, app_url, texts, rate=rate, seconds=seconds, conversations=conversations
-            )
-            if meter:
-                run["cpu_cores"] = meter.lap()  # type: ignore[assignment]
-            return {"floor": floor, "runs": [run]}
         runs: list[dict[str, float]] = []
         current = rate
         capacity = 0.0
@@ -346,11 +344,28 @@ async def measure_open(
             if meter:
                 run["cpu_cores"] = meter.lap()  # type: ignore[assignment]
             runs.append(run)
+            if not find_capacity:
+                return {"floor": floor, "runs": runs}
             if run["p95_ms"] > 1000 or run["errors"]:
                 break
             capacity = current
             current = round(current * 1.5, 1)
         return {"floor": floor, "runs": runs, "capacity_per_s": capacity}
+
+
+@contextmanager
+def _bench_stack(
+    stack_env: Mapping[str, str] | None, cpus: Placement | None
+) -> Iterator[tuple[Stack, CpuMeter]]:
+    """The stack under test (pinned to the server cores, the load generator to the others) and a
+    meter of the CPU its processes use."""
+    from bot.stack import running_stack
+
+    print("starting Rasa, action server and app ...", file=sys.stderr)
+    with running_stack(stack_env, cpus.server if cpus else None) as stack:
+        if cpus:
+            cpus.pin_client()
+        yield stack, CpuMeter({name: proc.pid for name, proc in stack.procs.items()})
 
 
 def main(
@@ -362,13 +377,7 @@ def main(
     stack_env: Mapping[str, str] | None = None,
     cpus: Placement | None = None,
 ) -> int:
-    from bot.stack import running_stack
-
-    print("starting Rasa, action server and app ...", file=sys.stderr)
-    with running_stack(stack_env, cpus.server if cpus else None) as stack:
-        if cpus:
-            cpus.pin_client()
-        meter = CpuMeter({name: proc.pid for name, proc in stack.procs.items()})
+    with _bench_stack(stack_env, cpus) as (stack, meter):
         result: dict[str, object] = {
             **asyncio.run(measure(stack.app_url, stack.rasa_url, conversations, messages))
         }
@@ -441,13 +450,7 @@ def main_open(
     stack_env: Mapping[str, str] | None = None,
     cpus: Placement | None = None,
 ) -> int:
-    from bot.stack import running_stack
-
-    print("starting Rasa, action server and app ...", file=sys.stderr)
-    with running_stack(stack_env, cpus.server if cpus else None) as stack:
-        if cpus:
-            cpus.pin_client()
-        meter = CpuMeter({name: proc.pid for name, proc in stack.procs.items()})
+    with _bench_stack(stack_env, cpus) as (stack, meter):
         result: dict[str, object] = asyncio.run(
             measure_open(
                 stack.app_url,
