@@ -10,7 +10,7 @@ PY310 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10.*/
 MODEL := models/lotse.tar.gz
 EMULATOR := tests/telegram_emulator
 DOMAIN_RESPONSES := assistant/domain/responses.yml
-TRAIN_INPUTS := $(shell find nlu_data dialogues assistant -name '*.yml' 2>/dev/null) $(DOMAIN_RESPONSES)
+TRAIN_INPUTS := $(shell find nlu_data dialogues assistant -name '*.yml' 2>/dev/null) $(wildcard assistant/components/*.py) $(DOMAIN_RESPONSES)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help run test setup train lint clean
@@ -45,6 +45,8 @@ $(RVENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
 	@$(PY310) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || { echo "$(PY310) is not Python 3.10"; exit 1; }
 	test -d $(RVENV) || $(PY310) -m venv $(RVENV)
 	$(RVENV)/bin/pip install -q -r requirements/rasa.txt -c requirements/rasa-constraints.txt
+	# Lotse's own NLU components (assistant/components) importable by Rasa from any directory
+	echo "$(CURDIR)/assistant/components" > $(RVENV)/lib/python3.10/site-packages/lotse-components.pth
 	touch $@
 
 $(DOMAIN_RESPONSES): translations/_catalog.yml $(shell find dialogues -name "*.yml") $(VENV)/.installed

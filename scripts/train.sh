@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Train the Rasa model into models/lotse.tar.gz — or copy it from the model cache when nothing that
-# goes into it changed (training data, dialogues, domain, config, Rasa's pinned versions).
+# goes into it changed (training data, dialogues, domain, config, Lotse's NLU components, Rasa's pinned versions).
 # The cache (LOTSE_MODEL_CACHE_DIR, default ~/.cache/lotse/models, as in bot/config.py) outlives
 # clones, so a fresh checkout of an unchanged tree does not train again. Delete it to force training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${LOTSE_MODEL_CACHE_DIR:-$HOME/.cache/lotse/models}"
 key=$(
-  { find nlu_data dialogues assistant -name '*.yml' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+  { find nlu_data dialogues assistant \( -name '*.yml' -o -name '*.py' \) -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     sha256sum requirements/rasa.txt requirements/rasa-constraints.txt; } | sha256sum | cut -c1-32
 )
 mkdir -p models var/mpl "$cache"

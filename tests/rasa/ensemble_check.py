@@ -1,0 +1,110 @@
+"""Exercises assistant/components/lotse_ensemble.py inside Rasa's environment (.venv-rasa) and prints
+what it saw as JSON; tests/unit/test_nlu_ensemble.py runs it and asserts on the output."""
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from lotse_ensemble import IntentEnsemble, align_answer, blend
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+EXAMPLES = {
+    "faq_housing/deposit": [
+        "how much is the deposit for a flat",
+        "deposit kaution flat how much",
+        "do i get my deposit back",
+        "the landlord wants a deposit",
+        "who pays the deposit jobcenter",
+    ],
+    "faq_family/documents": [
+        "which documents for family reunification",
+        "papers to bring my wife",
+        "documents for my children visa",
+        "what papers does the embassy want for my family",
+        "family reunification documents list",
+    ],
+    "greet": ["hello", "hi", "salam", "good morning", "hey there"],
+}
+
+
+def _message(text: str, label: str) -> Message:
+    intent, _, key = label.partition("/")
+    data = {"text": text, "intent": intent}
+    if key:
+        data["intent_response_key"] = label
+    return Message(data=data)
+
+
+def main() -> None:
+    out: dict = {}
+    out["blend"] = blend(
+        {"faq_family": 0.95, "faq_housing": 0.05}, {"faq_family": 0.2, "faq_housing": 0.8}, 0.7, ["crisis"]
+    )
+    out["blend_crisis"] = blend(
+        {"crisis": 0.6, "faq_appeal": 0.4}, {"crisis": 0.1, "faq_appeal": 0.9}, 0.7, ["crisis"]
+    )
+    selector = {
+        "response": {"intent_response_key": "faq_family/documents"},
+        "ranking": [
+            {"intent_response_key": "faq_family/documents", "confidence": 0.6},
+            {"intent_response_key": "faq_housing/deposit", "confidence": 0.3},
+        ],
+    }
+    out["align_other_topic"] = align_answer(
+        selector, "faq_housing", {"utter_faq_housing/deposit": [{"text": "d"}]}
+    )
+    out["align_same_topic"] = align_answer(selector, "faq_family", {})
+    out["align_missing"] = align_answer(selector, "faq_appeal", {})
+
+    messages = [_message(t, label) for label, texts in EXAMPLES.items() for t in texts]
+    responses = {
+        "utter_faq_housing/deposit": [{"text": "About the deposit"}],
+        "utter_faq_family/documents": [{"text": "Documents"}],
+    }
+    data = TrainingData(training_examples=messages, responses=responses)
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = LocalModelStorage(Path(tmp))
+        resource = Resource("ensemble")
+        context = ExecutionContext(GraphSchema({}), "test")
+        trained = IntentEnsemble.create({}, storage, resource, context)
+        trained.train(data)
+        loaded = IntentEnsemble.load({}, storage, resource, context)
+        question = Message(data={"text": "my landlord asks for a deposit, how much"})
+        # DIET (before the component) was sure of the wrong topic, and the selector followed it
+        question.set("intent", {"name": "faq_family", "confidence": 0.9})
+        question.set(
+            "intent_ranking",
+            [{"name": "faq_family", "confidence": 0.9}, {"name": "faq_housing", "confidence": 0.1}],
+        )
+        question.set(
+            "response_selector",
+            {
+                "default": {
+                    "response": {
+                        "intent_response_key": "faq_family/documents",
+                        "utter_action": "utter_faq_family/documents",
+                    },
+                    "ranking": selector["ranking"],
+                }
+            },
+        )
+        loaded.process([question])
+        out["processed"] = {
+            "intent": question.get("intent"),
+            "ranking": question.get("intent_ranking"),
+            "selected": question.get("response_selector")["default"]["response"],
+        }
+        untrained = IntentEnsemble.load({}, LocalModelStorage(Path(tmp) / "empty"), Resource("none"), context)
+        plain = Message(data={"text": "hello", "intent_ranking": [{"name": "greet", "confidence": 0.8}]})
+        untrained.process([plain])
+        out["untrained_keeps_diet"] = plain.get("intent_ranking")
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

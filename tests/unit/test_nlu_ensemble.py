@@ -1,0 +1,65 @@
+"""The second-opinion NLU component (assistant/components/lotse_ensemble.py), run in Rasa's own
+environment by tests/rasa/ensemble_check.py: the blend, the answer kept within the chosen topic, a
+train → persist → load → process round trip, and the crisis confidence that the blend never lowers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.rasa_config import RASA_VENV
+
+
+@pytest.fixture(scope="module")
+def seen() -> dict[str, Any]:
+    result = subprocess.run(
+        [str(RASA_VENV / "bin" / "python"), str(PROJECT_ROOT / "tests" / "rasa" / "ensemble_check.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd="/",  # the component must be importable from anywhere (the .pth the Makefile writes)
+        env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_blend_weights_the_linear_model(seen: dict[str, Any]) -> None:
+    ranking = {r["name"]: r["confidence"] for r in seen["blend"]}
+    assert seen["blend"][0]["name"] == "faq_housing"  # DIET's 0.95 for family is outvoted
+    assert ranking["faq_housing"] == pytest.approx(0.3 * 0.05 + 0.7 * 0.8)
+    assert ranking["faq_family"] == pytest.approx(0.3 * 0.95 + 0.7 * 0.2)
+
+
+def test_blend_never_lowers_the_crisis_confidence(seen: dict[str, Any]) -> None:
+    ranking = {r["name"]: r["confidence"] for r in seen["blend_crisis"]}
+    assert ranking["crisis"] == pytest.approx(0.6)  # DIET's own, not 0.3 * 0.6 + 0.7 * 0.1
+
+
+def test_answer_is_taken_from_the_chosen_topic(seen: dict[str, Any]) -> None:
+    aligned = seen["align_other_topic"]
+    assert aligned["intent_response_key"] == "faq_housing/deposit"
+    assert aligned["utter_action"] == "utter_faq_housing/deposit"
+    assert aligned["responses"] == [{"text": "d"}]
+    assert seen["align_same_topic"] is None  # already in the topic: left alone
+    assert seen["align_missing"] is None  # no answer of the topic ranked: left alone
+
+
+def test_trained_component_corrects_a_confident_wrong_topic(seen: dict[str, Any]) -> None:
+    processed = seen["processed"]
+    assert processed["intent"]["name"] == "faq_housing"
+    assert processed["ranking"][0] == processed["intent"]
+    confidences = [r["confidence"] for r in processed["ranking"]]
+    assert confidences == sorted(confidences, reverse=True)
+    assert processed["selected"]["intent_response_key"] == "faq_housing/deposit"
+    assert processed["selected"]["responses"] == [{"text": "About the deposit"}]
+
+
+def test_without_a_trained_model_diet_decides(seen: dict[str, Any]) -> None:
+    assert seen["untrained_keeps_diet"] == [{"name": "greet", "confidence": 0.8}]
