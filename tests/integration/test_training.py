@@ -123,7 +123,7 @@ def job_status(page: Page, job_id: int, status: str) -> None:
 
 
 def test_retrain_in_the_console_evaluate_activate_while_chatting_and_roll_back(
-    training_stack: Stack, browser: Browser
+    training_stack: Stack, browser: Browser, request: pytest.FixtureRequest
 ) -> None:
     stack = training_stack
     token = staff_token(stack, "it-trainer", "admin")
@@ -155,6 +155,8 @@ def test_retrain_in_the_console_evaluate_activate_while_chatting_and_roll_back(
         headers={"Authorization": f"Bearer {token}"},
         timeout=900,
     )
+    request.addfinalizer(http.close)  # closed even when an assertion fails
+    request.addfinalizer(context.close)
     assert http.post("/jobs").status_code == 409  # one at a time
     job_id = http.get("/jobs").json()[0]["id"]
     expect(page.locator("#current-status")).to_have_text(re.compile("ready|failed"), timeout=1_200_000)
@@ -216,5 +218,3 @@ def test_retrain_in_the_console_evaluate_activate_while_chatting_and_roll_back(
     )
     actions = {e["action"] for e in audit.raise_for_status().json()}
     assert {"training_started", "model_activated", "model_rolled_back"} <= actions
-    http.close()
-    context.close()

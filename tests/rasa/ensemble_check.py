@@ -74,6 +74,8 @@ def main() -> None:
         trained = IntentEnsemble.create({}, storage, resource, context)
         trained.train(data)
         loaded = IntentEnsemble.load({}, storage, resource, context)
+        with storage.read_from(resource) as directory:
+            out["files"] = sorted(f.name for f in directory.iterdir())
         question = Message(data={"text": "my landlord asks for a deposit, how much"})
         # DIET (before the component) was sure of the wrong topic, and the selector followed it
         question.set("intent", {"name": "faq_family", "confidence": 0.9})

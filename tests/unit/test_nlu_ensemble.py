@@ -52,6 +52,8 @@ def test_answer_is_taken_from_the_chosen_topic(seen: dict[str, Any]) -> None:
 
 
 def test_trained_component_corrects_a_confident_wrong_topic(seen: dict[str, Any]) -> None:
+    # persisted as numbers and JSON (loaded with allow_pickle=False), not as a pickle
+    assert seen["files"] == ["arrays.npz", "responses.json", "vocabulary.json"]
     processed = seen["processed"]
     assert processed["intent"]["name"] == "faq_housing"
     assert processed["ranking"][0] == processed["intent"]
