@@ -64,6 +64,11 @@ from bot.translation.service import forget_translations
 
 log = logging.getLogger(__name__)
 
+RASA_SESSION_MARK = "rasa_session_started"
+"""Key in an incoming message's payload: a new Rasa session was started before it."""
+FOLLOW_UP_KEYS = frozenset({"utter_ask_back"})
+"""Replies whose answer Rasa reads in the context of the question (no new session in between)."""
+
 ERASE_ATTEMPTS = 5
 """How often erasure waits for Rasa, deletes the tracker rows and checks that none are left."""
 
@@ -120,6 +125,8 @@ class Prepared:
     signal: Signal
     turn: int = 1
     """The message's number among the conversation's incoming messages."""
+    new_rasa_session: bool = False
+    """Start a new Rasa session before this message (see :meth:`Assistant._rasa_session_due`)."""
 
 
 def outgoing_message(conversation_id: int, reply: Reply, *, reply_to: int | None = None) -> Message:
@@ -440,7 +447,8 @@ class Assistant:
                     Message.id <= msg.id,
                 )
             )
-            return Prepared(text, conv.language, conv.state, msg.attempts, signal, int(turn or 1))
+            due = self._rasa_session_due(session, msg, int(turn or 1))
+            return Prepared(text, conv.language, conv.state, msg.attempts, signal, int(turn or 1), due)
 
     async def _process_claimed(self, message_id: int, pseudonym: str, *, recovering: bool) -> Outcome:
         prep = await in_thread(self._prepare, message_id)
@@ -462,7 +470,8 @@ class Assistant:
         payloads: list[dict[str, Any]] | None = None
         if recovering or prep.attempts > 1:
             try:
-                payloads = replies_after_message(await self.rasa.events(sender=pseudonym), message_id)
+                # an empty list: Rasa saw the message but its answer was lost (see below), so ask again
+                payloads = replies_after_message(await self.rasa.events(sender=pseudonym), message_id) or None
             except RasaUnavailable:
                 return await in_thread(self._defer, message_id, language, first=False)
         if payloads is None:
@@ -478,21 +487,64 @@ class Assistant:
                 # Rasa parses the English translation; the stored message keeps the original.
                 metadata["machine_translated_from"] = language
             try:
-                if self._new_rasa_session_due(prep.turn):
+                if prep.new_rasa_session:
                     await self.rasa.start_new_session(sender=pseudonym)
+                    await in_thread(self._note_rasa_session, message_id)
                 raw = await self.rasa.send(sender=pseudonym, text=choice.text, metadata=metadata)
             except RasaUnavailable as exc:
                 log.warning("Rasa unavailable for message %s: %s", message_id, exc)
                 return await in_thread(self._defer, message_id, language, first=prep.attempts == 1)
             payloads = [item["custom"]["lotse"] for item in raw if "lotse" in (item.get("custom") or {})]
+            if not payloads:
+                # Every rule and action of Lotse's assistant utters something. Rasa's REST channel answers
+                # 200 with an empty list when the turn failed inside Rasa (its response generator, the
+                # app's NLG endpoint, or the action server unreachable — "the action's events are lost"):
+                # the message waits for a retry like any other Rasa failure instead of counting as answered.
+                log.warning("Rasa answered message %s with nothing; kept for a retry", message_id)
+                return await in_thread(self._defer, message_id, language, first=prep.attempts == 1)
         return await in_thread(self._store_answer, message_id, text, payloads, signal)
 
-    def _new_rasa_session_due(self, turn: int) -> bool:
+    def _rasa_session_due(self, session: Session, msg: Message, turn: int) -> bool:
         """Every ``LOTSE_RASA_SESSION_TURNS`` messages a conversation starts a new Rasa session, so the
         cost of a turn stays flat (Rasa reads and replays the events of the current session on every
-        turn; the conversation itself, for people and caseworkers, is the app's own copy)."""
+        turn; the conversation itself, for people and caseworkers, is the app's own copy).
+
+        Due when none of the last ``every`` incoming messages (this one included: a retry) started
+        one — the first session starts with the first message — unless Lotse has just asked back:
+        the answer to "Do you mean …?" needs the question in the same session, so the new session
+        waits for the next message.
+        """
         every = self.settings.rasa_session_turns
-        return every > 0 and turn > 1 and (turn - 1) % every == 0
+        if every <= 0 or turn <= every:
+            return False
+        window = session.scalars(
+            select(Message.payload)
+            .where(
+                Message.conversation_id == msg.conversation_id,
+                Message.direction == Direction.IN,
+                Message.id <= msg.id,
+            )
+            .order_by(Message.id.desc())
+            .limit(every)
+        ).all()
+        if any((payload or {}).get(RASA_SESSION_MARK) for payload in window):
+            return False
+        last_reply = session.scalar(
+            select(Message.content_key)
+            .where(
+                Message.conversation_id == msg.conversation_id,
+                Message.direction == Direction.OUT,
+                Message.id < msg.id,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        return last_reply not in FOLLOW_UP_KEYS
+
+    def _note_rasa_session(self, message_id: int) -> None:
+        with self.sessions.begin() as session:
+            msg = session.get_one(Message, message_id)
+            msg.payload = {**(msg.payload or {}), RASA_SESSION_MARK: True}
 
     def _answer_guided(self, message_id: int, text: str, language: str) -> Outcome | None:
         """A button or an answer of a guided flow (bot.guided), answered without Rasa; None if not one."""

@@ -122,6 +122,51 @@ def test_app_dying_after_rasa_answered_recovers_the_answer_from_the_tracker(
     assert _user_events_for(stack, person.conversation, message_id) == 1
 
 
+def test_answer_lost_inside_rasa_is_asked_again_after_the_app_restarts(
+    stack: Stack, stack_db: Engine, person: Person
+) -> None:
+    """The app is killed while Rasa works on its message: Rasa cannot reach the app's NLG endpoint,
+    keeps the message in its tracker without an answer and replies with an empty list. After the
+    restart the message is sent to Rasa again and answered; it never counts as answered without a
+    reply (what two app instances sharing one Rasa tracker store met when one was killed)."""
+    stack.stop("app", sig=signal.SIGKILL)
+    text = "Wie lange habe ich Zeit für eine Klage gegen den Bescheid?"
+    with Session(stack_db) as db, db.begin():
+        conv = conversation_of(db, person)
+        msg = Message(
+            conversation_id=conv.id,
+            direction=Direction.IN,
+            text=text,
+            status=MessageStatus.PROCESSING,
+            attempts=1,
+            language="de",
+            updated_at=utcnow() - timedelta(minutes=10),  # its worker is gone
+        )
+        db.add(msg)
+        db.flush()
+        message_id = msg.id
+    try:
+        response = httpx.post(
+            f"{stack.rasa_url}/webhooks/rest/webhook",
+            json={
+                "sender": person.conversation,
+                "message": text,
+                "metadata": {"lotse_message_id": message_id, "language": "de"},
+            },
+            timeout=60,
+        )
+        assert response.status_code == 200 and response.json() == [], response.text
+        assert _user_events_for(stack, person.conversation, message_id) == 1  # seen, answer lost
+    finally:
+        stack.start("app")
+        stack.wait_ready(("app",))
+    replies = person.wait_for_replies(after=0)
+    assert [r["topic"] for r in replies][:1] == ["asylum_appeal"]
+    with Session(stack_db) as db:
+        assert db.get_one(Message, message_id).status == MessageStatus.ANSWERED
+    assert _user_events_for(stack, person.conversation, message_id) == 2
+
+
 def test_app_killed_and_restarted_answers_waiting_messages(
     stack: Stack, stack_db: Engine, person: Person
 ) -> None:

@@ -24,12 +24,11 @@ def _log_in(browser: Browser, stack: Stack, username: str, password: str) -> Pag
     return page
 
 
-def _me_status(page: Page) -> int:
-    """The status of an API call with the page's browser session."""
-    status: int = page.evaluate(
-        "async () => (await fetch('/api/admin/auth/me', {credentials: 'same-origin'})).status"
-    )
-    return status
+def _me_status(page: Page, stack: Stack) -> int:
+    """The status of an API call with the page's browser session (its cookies). Sent through the
+    browser context's request API, not from inside the page: the inbox page itself notices the lost
+    session and navigates to the login page, which would destroy a script running in it."""
+    return page.context.request.get(f"{stack.app_url}/api/admin/auth/me").status
 
 
 def test_admin_creates_and_deactivates_a_caseworker_and_the_audit_log_shows_it(
@@ -61,13 +60,13 @@ def test_admin_creates_and_deactivates_a_caseworker_and_the_audit_log_shows_it(
     # the caseworker logs in with it
     caseworker = _log_in(browser, stack, NEW_USER, password)
     expect(caseworker).to_have_url(f"{stack.app_url}/inbox")
-    assert _me_status(caseworker) == 200
+    assert _me_status(caseworker, stack) == 200
 
     # deactivated: the next API call and the next login fail
     row.get_by_text("Ändern / Change").click()
     row.get_by_role("button", name="Deaktivieren / Deactivate").click()
     expect(admin.locator(f'tr[data-username="{NEW_USER}"]')).to_have_attribute("data-active", "false")
-    assert _me_status(caseworker) == 401
+    assert _me_status(caseworker, stack) == 401
     again = _log_in(browser, stack, NEW_USER, password)
     expect(again.locator("#err")).to_contain_text("Anmeldung fehlgeschlagen")
 

@@ -1,4 +1,5 @@
-"""/metrics (Prometheus, loopback or token), /readyz (database and Rasa with a model), /healthz."""
+"""/metrics (Prometheus, loopback or token), /readyz (database and Rasa with a model), /healthz; busy
+answers under overload, and a turn that failed inside Rasa retried instead of counted as answered."""
 
 from __future__ import annotations
 
@@ -335,3 +336,58 @@ def test_a_long_conversation_starts_a_new_rasa_session_every_n_messages(ops_db: 
         for i in range(5):
             chat.say(session, f"Frage {i}")
         assert chat.rasa.new_sessions == []
+
+
+class _SilentOnceRasa(FakeRasa):
+    """Answers the first message with an empty list, as Rasa's REST channel does when a turn failed
+    inside Rasa (the NLG endpoint or the action server unreachable), then normally."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.silent = 1
+
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.silent:
+            self.silent -= 1
+            self.texts.append(text)
+            return []
+        return await super().send(sender=sender, text=text, metadata=metadata)
+
+
+def test_an_empty_answer_from_rasa_is_retried_not_counted_as_answered(chat: Chat) -> None:
+    rasa = _SilentOnceRasa()
+    assistant = chat.client.app.state.assistant  # type: ignore[attr-defined]
+    assistant.rasa = rasa
+    session = chat.start()
+    body = chat.say(session, "Wann kommt mein Bescheid?").json()
+    assert body["status"] == "deferred", body
+    assert [r["key"] for r in body["replies"]] == ["utter_unavailable"]
+    assert asyncio.run(assistant.retry_pending()) >= 1
+    with chat.sessions() as db:
+        assert db.get_one(Message, body["message_id"]).status == MessageStatus.ANSWERED
+        keys = db.scalars(
+            select(Message.content_key).where(Message.reply_to_id == body["message_id"]).order_by(Message.id)
+        ).all()
+    assert keys == ["utter_unavailable", "utter_greet"]  # the notice once, then the real answer
+    assert rasa.texts == ["Wann kommt mein Bescheid?"] * 2
+
+
+class _AskBackRasa(FakeRasa):
+    """Asks back ("Do you mean …?") when the message is "unklar"."""
+
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        replies = await super().send(sender=sender, text=text, metadata=metadata)
+        if text == "unklar":
+            replies[0]["custom"]["lotse"].update(key="utter_ask_back", text="Meinen Sie …?", buttons=[])
+        return replies
+
+
+def test_no_new_rasa_session_between_an_ask_back_and_its_answer(ops_db: str) -> None:
+    for chat in make_chat(ops_db, rate_limits_enabled=False, rasa_session_turns=3):
+        chat.client.app.state.assistant.rasa = chat.rasa = _AskBackRasa()  # type: ignore[attr-defined]
+        session = chat.start()
+        for text in ("Frage 1", "Frage 2", "unklar", "Familie", "Frage 5", "Frage 6", "Frage 7", "Frage 8"):
+            assert chat.say(session, text).status_code == 200
+        # due before message 4, which answers the ask-back: started before message 5 instead,
+        # and the next one three messages later
+        assert [before for _, before in chat.rasa.new_sessions] == [4, 7]
