@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -127,6 +127,18 @@ class Prepared:
     """The message's number among the conversation's incoming messages."""
     new_rasa_session: bool = False
     """Start a new Rasa session before this message (see :meth:`Assistant._rasa_session_due`)."""
+
+
+def _latest(column: Any, msg: Message, direction: Direction, *, inclusive: bool, limit: int) -> Select[Any]:
+    """``column`` of the latest messages of ``msg``'s conversation in ``direction`` up to ``msg``
+    (``inclusive``: ``msg`` itself too), newest first."""
+    upto = Message.id <= msg.id if inclusive else Message.id < msg.id
+    return (
+        select(column)
+        .where(Message.conversation_id == msg.conversation_id, Message.direction == direction, upto)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
 
 
 def outgoing_message(conversation_id: int, reply: Reply, *, reply_to: int | None = None) -> Message:
@@ -517,29 +529,11 @@ class Assistant:
         every = self.settings.rasa_session_turns
         if every <= 0 or turn <= every:
             return False
-        window = session.scalars(
-            select(Message.payload)
-            .where(
-                Message.conversation_id == msg.conversation_id,
-                Message.direction == Direction.IN,
-                Message.id <= msg.id,
-            )
-            .order_by(Message.id.desc())
-            .limit(every)
-        ).all()
+        window = session.scalars(_latest(Message.payload, msg, Direction.IN, inclusive=True, limit=every))
         if any((payload or {}).get(RASA_SESSION_MARK) for payload in window):
             return False
-        last_reply = session.scalar(
-            select(Message.content_key)
-            .where(
-                Message.conversation_id == msg.conversation_id,
-                Message.direction == Direction.OUT,
-                Message.id < msg.id,
-            )
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
-        return last_reply not in FOLLOW_UP_KEYS
+        last = _latest(Message.content_key, msg, Direction.OUT, inclusive=False, limit=1)
+        return session.scalar(last) not in FOLLOW_UP_KEYS
 
     def _note_rasa_session(self, message_id: int) -> None:
         with self.sessions.begin() as session:
