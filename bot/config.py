@@ -106,6 +106,14 @@ class Settings(BaseSettings):
     rasa_model: Path | None = Field(
         default=None, description="Model file Rasa serves (default: the newest in models/)."
     )
+    rasa_model_pull_s: int = Field(
+        default=10,
+        ge=1,
+        le=3600,
+        description="Every Rasa process asks the app this often whether the active model changed (Rasa's "
+        "model server, GET /internal/rasa-model; unchanged: HTTP 304) and loads it when it did: a model "
+        "activated in the console reaches every worker and instance within this time plus its loading.",
+    )
 
     rasa_token: SecretStr | None = Field(default=None, description="Token of Rasa's HTTP API.")
     internal_clients: str = Field(

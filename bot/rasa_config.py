@@ -46,6 +46,13 @@ def endpoints(settings: Settings) -> dict[str, Any]:
         },
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
         "tracker_store": tracker_store(settings.rasa_tracker_url),
+        # Rasa's model server: every Rasa process asks the app for the active model and loads a
+        # new one itself (bot/training/model_server.py); the --model file is then not read
+        "models": {
+            "url": f"{settings.app_url}/internal/rasa-model",
+            "headers": {"Authorization": f"Bearer {settings.secret('internal_token')}"},
+            "wait_time_between_pulls": settings.rasa_model_pull_s,
+        },
     }
     if settings.redis_url:
         parts = urlsplit(settings.redis_url)

@@ -110,9 +110,10 @@ def _switch(session: Session, *, check: Callable[[], object], switch: Callable[[
 def activate(
     session: SessionDep, settings: SettingsDep, user: CurrentUser, job_id: IdPath, body: ActivateIn
 ) -> JobOut:
-    """Load the job's model into the running Rasa (``PUT /model``; Rasa answers with the old model
-    until the new one is loaded) and make it the active one. 409 when the job is not ready, or when
-    the new model is less accurate overall than the active one and ``override`` is not set."""
+    """Make the job's model the active one; every Rasa process fetches and loads it (answering with
+    the old model meanwhile), and the answer comes once Rasa runs it (503 if it does not). 409 when
+    the job is not ready, or when the new model is less accurate overall than the active one and
+    ``override`` is not set."""
     job = _job(session, job_id)
     _switch(
         session,

@@ -62,6 +62,13 @@ RASA_ERRORS = Counter(
     registry=REGISTRY,
 )
 
+MODEL_DOWNLOADS = Counter(
+    "lotse_rasa_model_downloads",
+    "Model files sent to a Rasa process that asked for the active model (one per process and model).",
+    ["model"],
+    registry=REGISTRY,
+)
+
 FALLBACK_KEYS = frozenset({"utter_ask_back", "utter_ask_rephrase", "utter_out_of_scope", "utter_default"})
 """Reply keys that mean "not understood": asking back, out of scope, the default fallback."""
 

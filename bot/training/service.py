@@ -1,5 +1,5 @@
 """Retraining from the console: a background job trains a candidate model, evaluates it against the
-active one, and an admin activates it (Rasa's ``PUT /model``) or rolls it back.
+active one, and an admin activates it (every Rasa process then fetches it) or rolls it back.
 
 One job at a time: a running job holds the single value of the unique ``slot`` column, so a second
 start fails in the database even across app instances. The training is ``rasa train`` in
@@ -13,9 +13,11 @@ Evaluation measures both models the same way: each case of the evaluation set is
 server on a free port) and what the assistant would do is decided as :func:`bot.tuning.decide` does
 (the FallbackClassifier's threshold from the training config): answered topic, or asked back.
 
-The activated model is linked as ``<training_dir>/active.tar.gz``; ``lotse run rasa`` starts from
-it (unless ``LOTSE_RASA_MODEL`` is set), so a restarted Rasa keeps it. ``PUT /model`` reaches one
-Rasa worker (``SANIC_WORKERS`` > 1) or one instance: with several, restart them after activating.
+The activated model is linked as ``<training_dir>/active.tar.gz`` (unless ``LOTSE_RASA_MODEL`` is
+set). Rasa's processes do not get it pushed: each of them asks the app for the active model every
+``LOTSE_RASA_MODEL_PULL_S`` seconds (:mod:`bot.training.model_server`) and loads it when it changed,
+so an activation reaches every worker and every Rasa instance, and a restarted Rasa gets it too.
+Activation waits until Rasa reports the new model; if it never does, the link is put back.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ class WorseModel(TrainingError):
 
 
 class RasaLoadFailed(Exception):
-    """Rasa did not load the model (HTTP 503); nothing was changed."""
+    """Rasa did not load the model (HTTP 503); the previous activation stays."""
 
 
 # ---------------------------------------------------------------------- the active model
@@ -95,9 +97,14 @@ def current_model(settings: Settings) -> Path | None:
     return settings.rasa_model or active_model(settings) or latest_model()
 
 
-def _link_active(settings: Settings, model: Path) -> None:
-    """Point ``active.tar.gz`` at ``model`` atomically (a new link renamed over the old one)."""
+def _link_active(settings: Settings, model: Path | None) -> None:
+    """Point ``active.tar.gz`` at ``model`` atomically (a new link renamed over the old one), or
+    remove it (``None``)."""
     link = active_link(settings)
+    if model is None:
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        return
     link.parent.mkdir(parents=True, exist_ok=True)
     tmp = link.with_name(f".active-{os.getpid()}-{threading.get_ident()}")
     with contextlib.suppress(FileNotFoundError):
@@ -106,20 +113,43 @@ def _link_active(settings: Settings, model: Path) -> None:
     os.replace(tmp, link)
 
 
-def put_model(settings: Settings, model: Path, *, timeout_s: float = 600.0) -> None:
-    """Make the running Rasa server load ``model`` (``PUT /model``). Rasa keeps answering with the
-    old model until the new one is loaded, then swaps them. Raises :class:`RasaLoadFailed`."""
+LOAD_TIMEOUT_S = 300.0
+"""How long a Rasa process may take to load a model once it has fetched it."""
+
+
+def wait_until_rasa_runs(settings: Settings, model: Path, *, timeout_s: float | None = None) -> None:
+    """Block until the running Rasa reports ``model`` in ``/status``: it fetched it (within
+    ``LOTSE_RASA_MODEL_PULL_S``) and loaded it. Other workers and instances fetch it on their own
+    schedule within the same time. Raises :class:`RasaLoadFailed`."""
+    limit = timeout_s if timeout_s is not None else settings.rasa_model_pull_s * 2 + LOAD_TIMEOUT_S
+    deadline = time.monotonic() + limit
+    url, params = f"{settings.rasa_url.rstrip('/')}/status", {"token": settings.secret("rasa_token")}
+    last = "no answer"
+    while True:
+        try:
+            response = httpx.get(url, params=params, timeout=10.0)
+            if response.status_code == 200 and response.json().get("model_file") == model.resolve().name:
+                return
+            last = f"HTTP {response.status_code}: {response.text[:200]}"
+        except (httpx.HTTPError, ValueError) as exc:
+            last = type(exc).__name__
+        if time.monotonic() > deadline:
+            raise RasaLoadFailed(f"Rasa did not load the model within {limit:.0f} s (last: {last})")
+        time.sleep(0.5)
+
+
+def switch_model(
+    settings: Settings, model: Path, *, wait: Callable[[Settings, Path], None] | None = None
+) -> None:
+    """Make ``model`` the active one and wait until Rasa runs it; if it does not, the previous
+    activation is restored (so the Rasa processes go back to, or stay on, the previous model)."""
+    before = active_model(settings)
+    _link_active(settings, model)
     try:
-        response = httpx.put(
-            f"{settings.rasa_url.rstrip('/')}/model",
-            params={"token": settings.secret("rasa_token")},
-            json={"model_file": str(model)},
-            timeout=timeout_s,
-        )
-    except httpx.HTTPError as exc:
-        raise RasaLoadFailed(f"Rasa not reachable: {type(exc).__name__}") from exc
-    if response.status_code != 204:
-        raise RasaLoadFailed(f"Rasa answered HTTP {response.status_code}: {response.text[:300]}")
+        (wait or wait_until_rasa_runs)(settings, model)
+    except RasaLoadFailed:
+        _link_active(settings, before)
+        raise
 
 
 # ---------------------------------------------------------------------- jobs
@@ -223,14 +253,13 @@ def activate(
     override: bool = False,
     load: Callable[[Settings, Path], None] | None = None,
 ) -> TrainingJob:
-    """Load the job's model into the running Rasa and make it the active one (``active.tar.gz``).
-    The model active before is kept in the job for :func:`roll_back`."""
+    """Make the job's model the active one (``active.tar.gz``), which every Rasa process then loads;
+    returns once Rasa runs it. The model active before is kept in the job for :func:`roll_back`."""
     check_activation(job, override=override)
     assert job.model_path is not None
     model = Path(job.model_path)
     previous = current_model(settings)
-    (load or put_model)(settings, model)
-    _link_active(settings, model)
+    switch_model(settings, model, wait=load)
     for other in session.scalars(select(TrainingJob).where(TrainingJob.status == JobStatus.ACTIVATED)):
         if other.id != job.id:
             other.status = JobStatus.READY  # superseded; it may be activated again
@@ -259,8 +288,7 @@ def roll_back(
     check_rollback(job)
     assert job.previous_model is not None
     previous = Path(job.previous_model)
-    (load or put_model)(settings, previous)
-    _link_active(settings, previous)
+    switch_model(settings, previous, wait=load)
     job.status, job.rolled_back_at = JobStatus.ROLLED_BACK, utcnow()
     session.flush()
     return job

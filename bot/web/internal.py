@@ -1,8 +1,11 @@
-"""Endpoints the Rasa action server calls: handovers and language changes."""
+"""Endpoints Rasa and the action server call: handovers, language changes, the active model."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -10,7 +13,9 @@ from bot.conversations.models import Conversation, LanguageSource
 from bot.handover.models import HandoverReason
 from bot.handover.service import create_handover
 from bot.language.languages import LANGUAGES, normalise_code
-from bot.web.dependencies import InternalAuth, SessionDep
+from bot.ops.metrics import MODEL_DOWNLOADS
+from bot.training.model_server import served_model
+from bot.web.dependencies import InternalAuth, SessionDep, SettingsDep
 from bot.web.errors import INTERNAL_AUTH, errors
 
 router = APIRouter(
@@ -81,3 +86,28 @@ def put_language(sender_id: str, body: LanguageIn, session: SessionDep) -> Langu
     conv = _conversation(session, sender_id)
     conv.language, conv.language_source = code, LanguageSource.EXPLICIT
     return LanguageOut(language=code)
+
+
+@router.get(
+    "/rasa-model",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/gzip": {}}, "description": "The active model (a new one)"},
+        304: {"description": "The Rasa process already runs the active model"},
+        **errors(404, e404="No trained model"),
+    },
+)
+def get_rasa_model(settings: SettingsDep, if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    """Rasa's model server (``models`` in its endpoints.yml): every Rasa process asks with the
+    fingerprint of the model it runs and gets 304, or the active model to load."""
+    served = served_model(settings)
+    if served is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no trained model")
+    if if_none_match == served.etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": served.etag})
+    MODEL_DOWNLOADS.labels(served.filename).inc()
+    return FileResponse(
+        served.path,
+        media_type="application/gzip",
+        headers={"ETag": served.etag, "filename": served.filename},
+    )

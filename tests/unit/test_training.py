@@ -30,6 +30,7 @@ from bot.evaluation import Case
 from bot.insights.models import StagedExample, StagedStatus
 from bot.rasa_config import active_model, rasa_command
 from bot.training import service
+from bot.training.model_server import served_model
 from bot.training.models import JobStatus, TrainingJob
 from bot.web.app import create_app
 from tests.conftest import make_settings, own_database
@@ -132,11 +133,14 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         return evaluation(environment.scores["old"], environment.scores["new"] or 0.0)
 
     def load(settings: Settings, model: Path) -> None:
+        # while the app waits for Rasa, what Rasa's processes get when they ask is this model
+        served = served_model(settings)
+        assert served is not None and served.path == model.resolve(), (served, model)
         environment.loaded.append(model)
 
     patch.setattr(service, "training_command", command)
     patch.setattr(service, "evaluate", evaluate)
-    patch.setattr(service, "put_model", load)
+    patch.setattr(service, "wait_until_rasa_runs", load)
     with environment.client:
         yield environment
     patch.undo()
@@ -316,13 +320,15 @@ def test_a_rasa_that_does_not_load_the_model_changes_nothing(
     def refuse(settings: Settings, model: Path) -> None:
         raise service.RasaLoadFailed("Rasa answered HTTP 500")
 
-    monkeypatch.setattr(service, "put_model", refuse)
+    monkeypatch.setattr(service, "wait_until_rasa_runs", refuse)
     response = env.client.post(
         f"/api/admin/training/jobs/{job['id']}/activate", json={}, headers=env.headers()
     )
     assert response.status_code == 503
     assert env.wait(job["id"], "ready")["status"] == "ready"
     assert service.current_model(env.settings) == active
+    served = served_model(env.settings)  # the Rasa processes are sent back to the previous model
+    assert (served.path if served else None) == (active.resolve() if active else None)
 
 
 @pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("caseworker", 403), ("admin", 200)])
