@@ -44,6 +44,8 @@ from rapidfuzz.distance import OSA
 from bot.safety.normalise import normalise
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
+EVERYDAY_FILE = Path(__file__).with_name("everyday_words.yml")
+"""Frequent words matched exactly only (``scripts/everyday_words.py``): "отримає" is not "тримає"."""
 KINDS = frozenset({"domestic_violence", "sexual_violence", "threat", "self_harm", "child_danger", "medical"})
 DEFAULT_WINDOW = 8
 MIN_FUZZY_LEN = 5
@@ -147,6 +149,12 @@ def load_lexicon(path: Path) -> tuple[list[Rule], list[str]]:
     return rules, [p for p in prefixes if p]
 
 
+def load_everyday(path: Path) -> frozenset[str]:
+    """The normalised words of ``everyday_words.yml`` (all languages)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return frozenset(normalise(w) for words in (data.get("words") or {}).values() for w in words)
+
+
 def _deletions(word: str, depth: int) -> set[str]:
     """``word`` and every string made from it by deleting up to ``depth`` letters."""
     found = {word}
@@ -173,6 +181,8 @@ class Detector:
 
     rules: list[Rule]
     prefixes: list[str] = field(default_factory=list)
+    everyday: frozenset[str] = frozenset()
+    """Words of everyday language that typo tolerance must not turn into lexicon words."""
 
     def __post_init__(self) -> None:
         terms = {t for rule in self.rules for group in (*rule.groups, rule.unless) for p in group for t in p}
@@ -204,14 +214,14 @@ class Detector:
         self._prefixes = sorted(set(self.prefixes), key=len, reverse=True)
 
     @classmethod
-    def from_directory(cls, directory: Path = LEXICON_DIR) -> Detector:
+    def from_directory(cls, directory: Path = LEXICON_DIR, everyday: Path | None = EVERYDAY_FILE) -> Detector:
         rules: list[Rule] = []
         prefixes: list[str] = []
         for path in sorted(directory.glob("*.yml")):
             file_rules, file_prefixes = load_lexicon(path)
             rules += file_rules
             prefixes += file_prefixes
-        return cls(rules, prefixes)
+        return cls(rules, prefixes, load_everyday(everyday) if everyday else frozenset())
 
     # ------------------------------------------------------------------ matching
 
@@ -231,7 +241,7 @@ class Detector:
         near: set[str] = set()
         stemmed: set[str] = set()
         for w in base:
-            if len(w) < MIN_FUZZY_LEN:
+            if len(w) < MIN_FUZZY_LEN or w in self.everyday:
                 continue
             near.update(self._near(self._exact_index, w, _typos_allowed(w), limit=3))
             for n in self._stem_lengths:

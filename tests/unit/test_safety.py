@@ -191,3 +191,46 @@ def test_ordinary_questions_rarely_raise_an_alarm() -> None:
     )
     assert len(alarms) / len(texts) <= 0.01, alarms[:10]
     assert len(crisis_level) / len(texts) <= 0.003, crisis_level[:10]
+
+
+def test_everyday_words_are_matched_exactly_only(tmp_path: Path) -> None:
+    """Typo tolerance stays for words nobody writes on purpose, not for everyday ones that happen to
+    be a letter or two away from a crisis word."""
+    rules = [
+        {"kind": "domestic_violence", "level": "crisis", "all": [["beating"], ["me", "my"]], "within": 4}
+    ]
+    detector(tmp_path, rules)
+    tolerant = Detector.from_directory(tmp_path, everyday=None)
+    assert tolerant.check("the heating in my flat").crisis  # 'heating' is one letter from 'beating'
+    everyday = tmp_path / "data" / "everyday.yml"
+    everyday.parent.mkdir()
+    everyday.write_text(yaml.safe_dump({"sources": ["test"], "words": {"en": ["heating"]}}), encoding="utf-8")
+    strict = Detector.from_directory(tmp_path, everyday=everyday)
+    assert strict.check("the heating in my flat").level is None
+    assert strict.check("he is beating me").crisis
+    assert strict.check("he is beatting me").crisis  # a misspelt crisis word still matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich kann den Bescheid nicht verstehen, was will sie von mir?",  # verstehen ~ erstechen
+        "Sie müssen persönlich erscheinen, er wird Sie fragen",  # erscheinen ~ erschießen
+        "Ich kann das Geld für die Kaution nicht aufbringen, was wird er tun?",  # aufbringen ~ umbringen
+        "My brother stays with me, is that allowed?",  # stays ~ stabs
+        "he is hiring me for the warehouse job",  # hiring ~ hitting
+        "процес триває вже рік, мене чекають у відомстві",  # триває ~ тримає
+        "Коли я отримаю відповідь? Він каже, що отримає лист завтра",  # отримає ~ тримає
+        "К какому врачу я могу обратиться?",  # обратиться ~ отравиться
+    ],
+)
+def test_everyday_sentences_one_typo_away_from_a_crisis_word_raise_no_alarm(text: str) -> None:
+    assert get_detector().check(text).level is None
+
+
+def test_the_everyday_list_is_data_with_its_source() -> None:
+    data = yaml.safe_load(
+        (PROJECT_ROOT / "bot" / "safety" / "everyday_words.yml").read_text(encoding="utf-8")
+    )
+    assert data["sources"] and set(data["words"]) >= {"ar", "de", "en", "fa", "fr", "ru", "tr", "uk"}
+    assert "verstehen" in data["words"]["de"] and all(data["words"].values())
