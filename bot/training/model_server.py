@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
+from bot.training.service import current_model
 
 _lock = threading.Lock()
 _fingerprints: dict[tuple[str, int, int], str] = {}
@@ -59,8 +60,6 @@ def fingerprint(path: Path) -> str:
 
 def served_model(settings: Settings) -> ServedModel | None:
     """The model Rasa should run now (the console's active one, else the production model)."""
-    from bot.training.service import current_model
-
     model = current_model(settings)
     if model is None or not model.exists():
         return None
