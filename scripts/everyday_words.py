@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.safety.detector import LEXICON_DIR, Detector, Level, load_lexicon  # noqa: E402
+from bot.safety.detector import LEXICON_DIR, Detector, Level, Term, load_lexicon  # noqa: E402
 from bot.safety.normalise import normalise  # noqa: E402
 
 LANGUAGES = ("ar", "de", "en", "fa", "fr", "ru", "tr", "uk")
@@ -44,6 +44,13 @@ CONTEXT = {
 harmless line fire a crisis rule through a typo would do the same in an everyday question."""
 
 
+def _by_typo(term: Term, word: str) -> bool:
+    """Whether ``word`` reaches ``term`` only through typo tolerance ("jouets" -> "fouet*")."""
+    if term.infix:
+        return False
+    return not word.startswith(term.text) if term.prefix else term.text != word
+
+
 def _fires_only_by_typo(detector: Detector, lang: str, word: str) -> bool:
     signal = detector.check(f"{CONTEXT[lang]} {word}")
     return signal.level == Level.CRISIS and detector.check(CONTEXT[lang]).level is None
@@ -60,7 +67,7 @@ def main() -> None:
         for g in r.groups
         for p in g
         for t in p
-        if not t.infix and not t.prefix
+        if not t.infix
     }
     # a crisis-rule word is "rare" when it is not itself an everyday word in any of the languages
     # (context words such as "будут" or "можем" may keep matching their neighbours "будет", "может")
@@ -74,7 +81,7 @@ def main() -> None:
             n = normalise(w)
             if not n or " " in n or n in crisis_terms:
                 continue
-            fuzzy = [t.text for t in detector._terms_at(n) if not t.infix and not t.prefix and t.text != n]
+            fuzzy = [t.text for t in detector._terms_at(n) if _by_typo(t, n)]
             near_rare = any(t in rare for t in fuzzy)
             if near_rare or (
                 any(t in crisis_terms for t in fuzzy) and _fires_only_by_typo(detector, lang, n)

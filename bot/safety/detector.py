@@ -186,6 +186,9 @@ class Detector:
 
     def __post_init__(self) -> None:
         terms = {t for rule in self.rules for group in (*rule.groups, rule.unless) for p in group for t in p}
+        firing = {t for rule in self.rules for group in rule.groups for p in group for t in p}
+        # words only harmless contexts use: an everyday word may still reach them with a typo
+        self._context_only = {t.text for t in terms - firing}
         self._exact_terms = {t.text: t for t in terms if not t.prefix and not t.infix}
         self._stem_terms = {t.text: t for t in terms if t.prefix}
         # infix terms by their first two letters: a word is only searched for those whose pair it has
@@ -241,7 +244,14 @@ class Detector:
         near: set[str] = set()
         stemmed: set[str] = set()
         for w in base:
-            if len(w) < MIN_FUZZY_LEN or w in self.everyday:
+            if len(w) < MIN_FUZZY_LEN:
+                continue
+            if w in self.everyday:  # no typo reaches a word that makes a rule fire
+                near.update(
+                    c
+                    for c in self._near(self._exact_index, w, _typos_allowed(w), limit=3)
+                    if c in self._context_only
+                )
                 continue
             near.update(self._near(self._exact_index, w, _typos_allowed(w), limit=3))
             for n in self._stem_lengths:

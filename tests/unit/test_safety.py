@@ -209,6 +209,10 @@ def test_everyday_words_are_matched_exactly_only(tmp_path: Path) -> None:
     assert strict.check("the heating in my flat").level is None
     assert strict.check("he is beating me").crisis
     assert strict.check("he is beatting me").crisis  # a misspelt crisis word still matches
+    # harmless contexts keep their typo tolerance: 'heating' still reaches the exception 'heatings'
+    detector(tmp_path, [{**rules[0], "unless": ["heatings"]}])
+    harmless = Detector.from_directory(tmp_path, everyday=everyday)
+    assert harmless.check("he is beating me about the heating").level is None
 
 
 @pytest.mark.parametrize(
@@ -222,6 +226,8 @@ def test_everyday_words_are_matched_exactly_only(tmp_path: Path) -> None:
         "процес триває вже рік, мене чекають у відомстві",  # триває ~ тримає
         "Коли я отримаю відповідь? Він каже, що отримає лист завтра",  # отримає ~ тримає
         "К какому врачу я могу обратиться?",  # обратиться ~ отравиться
+        "Bankadan para çekmek istiyorum, bana yardım eder misiniz?",  # çekmek ~ tekme (kick)
+        "Mes enfants ont besoin de jouets, il veut me aider",  # jouets ~ fouet (whip)
     ],
 )
 def test_everyday_sentences_one_typo_away_from_a_crisis_word_raise_no_alarm(text: str) -> None:
