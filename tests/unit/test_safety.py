@@ -138,6 +138,30 @@ def test_every_language_has_a_lexicon_with_sources_and_every_kind() -> None:
         )
 
 
+def _phrase_lists(node: object) -> list[list[str]]:
+    """Every list of phrases in a lexicon file (``any``, ``unless`` and each word group of ``all``)."""
+    if isinstance(node, dict):
+        return [lst for value in node.values() for lst in _phrase_lists(value)]
+    if isinstance(node, list):
+        if node and all(isinstance(item, str) for item in node):
+            return [node]
+        return [lst for item in node for lst in _phrase_lists(item)]
+    return []
+
+
+@pytest.mark.parametrize("path", sorted(LEXICON_DIR.glob("*.yml")), ids=lambda p: p.stem)
+def test_no_phrase_is_listed_twice_in_one_list(path: Path) -> None:
+    """A repeated phrase changes no match but hides what a list really holds when it is edited."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    repeated = [
+        phrase
+        for rule in raw["rules"]
+        for phrases in _phrase_lists({k: v for k, v in rule.items() if k in ("any", "all", "unless")})
+        for phrase in {p for p in phrases if phrases.count(p) > 1}
+    ]
+    assert not repeated, repeated
+
+
 def _corpus(paths: list[Path]) -> list[dict[str, str]]:
     return [
         json.loads(line) for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
