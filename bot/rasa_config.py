@@ -96,6 +96,12 @@ def latest_model() -> Path | None:
     return models[-1] if models else None
 
 
+def current_model(settings: Settings) -> Path | None:
+    """The model ``lotse run rasa`` starts and the app serves to Rasa: ``LOTSE_RASA_MODEL``, else the one
+    activated in the console, else the newest production model."""
+    return settings.rasa_model or active_model(settings) or latest_model()
+
+
 RASA_LAUNCHER = PROJECT_ROOT / "scripts" / "rasa_run.py"
 """Starts Rasa with ``--auth-token`` taken from ``LOTSE_RASA_TOKEN`` inside the process: Rasa 3.6 reads
 its API token only from that option, and a command line is visible to every user in ``ps``."""
@@ -103,7 +109,7 @@ its API token only from that option, and a command line is visible to every user
 
 def rasa_command(settings: Settings, endpoints_file: Path) -> list[str]:
     """Command line of the Rasa server (without its token: see :data:`RASA_LAUNCHER`)."""
-    model = settings.rasa_model or active_model(settings) or latest_model()
+    model = current_model(settings)
     if model is None:
         raise FileNotFoundError("no trained model in models/: run `make train`")
     return [

@@ -17,6 +17,7 @@ from admin_api.dependencies import AdminOnly, CurrentUser, admin_page_user
 from admin_api.insights.router import _names
 from admin_api.training.schemas import ActivateIn, JobOut
 from bot.pipeline import Assistant
+from bot.rasa_config import current_model
 from bot.training import service
 from bot.training.models import RUNNING, JobStatus, TrainingJob
 from bot.web.dependencies import IdPath, SessionDep, SettingsDep
@@ -173,7 +174,7 @@ def training_page(request: Request, session: SessionDep, settings: SettingsDep) 
             "jobs": jobs,
             "running": running,
             "approved": approved,
-            "active": service.current_model(settings),
+            "active": current_model(settings),
             "statuses": JobStatus,
         },
     )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
-from bot.training.service import current_model
+from bot.rasa_config import current_model
 
 _lock = threading.Lock()
 _fingerprints: dict[tuple[str, int, int], str] = {}

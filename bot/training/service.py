@@ -54,7 +54,7 @@ from bot.rasa_config import (
     ASSISTANT_DIR,
     RASA_VENV,
     active_model,
-    latest_model,
+    current_model,
     rasa_env,
     rasa_server_command,
 )
@@ -90,11 +90,6 @@ class RasaLoadFailed(Exception):
 
 def active_link(settings: Settings) -> Path:
     return settings.training_dir / "active.tar.gz"
-
-
-def current_model(settings: Settings) -> Path | None:
-    """The model ``lotse run rasa`` starts (and so the one Rasa serves unless changed since)."""
-    return settings.rasa_model or active_model(settings) or latest_model()
 
 
 def _link_active(settings: Settings, model: Path | None) -> None:

@@ -37,7 +37,6 @@ def production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     model = _model(tmp_path / "models" / "lotse.tar.gz", b"production model bytes")
     os.utime(model, (1_000_000, 1_000_000))
     monkeypatch.setattr("bot.rasa_config.latest_model", lambda: model)
-    monkeypatch.setattr("bot.training.service.latest_model", lambda: model)
     return model
 
 

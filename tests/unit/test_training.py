@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.db import session_scope, utcnow
 from bot.evaluation import Case
 from bot.insights.models import StagedExample, StagedStatus
-from bot.rasa_config import active_model, rasa_command
+from bot.rasa_config import active_model, current_model, rasa_command
 from bot.training import service
 from bot.training.model_server import served_model
 from bot.training.models import JobStatus, TrainingJob
@@ -233,7 +233,7 @@ def test_a_worse_model_needs_the_override_then_roll_back_restores(env: Env) -> N
     refused = env.client.post(f"{path}/activate", json={"override": False}, headers=env.headers())
     assert refused.status_code == 409 and "override" in refused.json()["detail"]
     assert env.loaded == []
-    before = service.current_model(env.settings)
+    before = current_model(env.settings)
     done = env.client.post(f"{path}/activate", json={"override": True}, headers=env.headers())
     assert done.status_code == 200, done.text
     body = done.json()
@@ -252,7 +252,7 @@ def test_a_worse_model_needs_the_override_then_roll_back_restores(env: Env) -> N
     back = env.client.post(f"{path}/rollback", headers=env.headers())
     assert back.status_code == 200 and back.json()["status"] == "rolled_back"
     assert env.loaded[-1] == before
-    assert service.current_model(env.settings) == before.resolve()
+    assert current_model(env.settings) == before.resolve()
     assert audited(env, "model_rolled_back")[-1]["job"] == job["id"]
     assert env.client.post(f"{path}/rollback", headers=env.headers()).status_code == 409
 
@@ -279,7 +279,7 @@ def test_activating_a_second_model_keeps_the_first_for_roll_back(env: Env) -> No
     assert earlier["status"] == "ready"  # superseded, may be activated again
     back = env.client.post(f"/api/admin/training/jobs/{second['id']}/rollback", headers=env.headers())
     assert back.status_code == 200
-    assert service.current_model(env.settings) == Path(first["model_path"]).resolve()
+    assert current_model(env.settings) == Path(first["model_path"]).resolve()
 
 
 def test_without_a_comparison_activation_needs_the_override(env: Env) -> None:
@@ -315,7 +315,7 @@ def test_a_rasa_that_does_not_load_the_model_changes_nothing(
             )
         )
     job = env.trained()
-    active = service.current_model(env.settings)
+    active = current_model(env.settings)
 
     def refuse(settings: Settings, model: Path) -> None:
         raise service.RasaLoadFailed("Rasa answered HTTP 500")
@@ -326,7 +326,7 @@ def test_a_rasa_that_does_not_load_the_model_changes_nothing(
     )
     assert response.status_code == 503
     assert env.wait(job["id"], "ready")["status"] == "ready"
-    assert service.current_model(env.settings) == active
+    assert current_model(env.settings) == active
     served = served_model(env.settings)  # the Rasa processes are sent back to the previous model
     assert (served.path if served else None) == (active.resolve() if active else None)
 
