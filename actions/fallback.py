@@ -1,8 +1,9 @@
 """Asking back instead of guessing.
 
-Rasa's FallbackClassifier turns a message into ``nlu_fallback`` when the best intent is not
-clearly ahead (its confidence below the threshold, or too close to the second; both tuned with
-``lotse tune`` on a development split, see assistant/config.yml). Instead of guessing, the
+The fallback classifier (Rasa's, with a threshold per intent: assistant/components/lotse_fallback.py)
+turns a message into ``nlu_fallback`` when the best intent is not sure enough (its confidence below
+its threshold — lower for the out-of-scope reply, which states no fact — or too close to the second;
+tuned with ``lotse tune`` on development data, see assistant/config.yml). Instead of guessing, the
 assistant offers the most likely topics as buttons ("Do you mean: appeal · housing · something
 else"); a pressed topic answers the original question within that topic (:mod:`actions.topics`).
 The second unclear message in a row goes to a caseworker.

@@ -6,9 +6,13 @@ crisis corpus the lexicons were built from) plus any ``--data`` file with the sa
 
 Each development message is parsed once with the trained model (``/model/parse``); what the
 assistant would do is then simulated for every candidate setting, exactly as Rasa's
-FallbackClassifier decides: ask back when the best intent's confidence is below ``threshold`` or
-less than ``ambiguity`` ahead of the second. A wrong answer costs more than asking back, so the
-recommendation maximises ``accuracy - WRONG_COST * wrong`` (ask-backs score 0).
+FallbackClassifier decides (``assistant/components/lotse_fallback.py``): ask back when the best
+intent's confidence is below its threshold — ``threshold`` for an answer, ``out_of_scope`` for the
+out-of-scope reply, which states no fact — or less than ``ambiguity`` ahead of the second. A wrong
+answer costs more than asking back, so the recommendation maximises ``accuracy - WRONG_COST * wrong``
+(ask-backs score 0), averaged over the development sets (``eval/dev`` and each ``--data`` file):
+pooled, the development split's hundreds of written questions would outvote the few real ones, on
+which wrong answers are far more frequent.
 The crisis doubt threshold (``LOTSE_CRISIS_NLU_HINT``) is chosen on the NLU alone: the lexicons
 were written against the development crisis corpus, so only the model's share can be measured
 there. It is the lowest NLU crisis confidence that raises the model's false alarms on development
@@ -20,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,8 @@ WRONG_COST = 2.0
 MAX_EXTRA_FALSE_ALARMS = 0.01
 THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # 0.30 .. 0.95
 AMBIGUITIES = tuple(round(0.05 * i, 2) for i in range(9))  # 0.00 .. 0.40
+OUT_OF_SCOPE = "out_of_scope"
+OUT_OF_SCOPE_THRESHOLDS = (None, *(round(0.30 + 0.05 * i, 2) for i in range(7)))  # as threshold, .3-.6
 CRISIS_HINTS = (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 1.01)
 INTENT_TOPICS = {
     "faq_family": "family_reunification",
@@ -69,6 +76,8 @@ class Parsed:
     """Intents best first, without ``nlu_fallback``."""
     detector: str | None
     """The lexicon detector's level (``crisis``, ``hint`` or None)."""
+    source: str = ""
+    """The development set the message comes from (objectives are averaged over sets)."""
 
     @property
     def crisis_confidence(self) -> float:
@@ -79,7 +88,14 @@ def intent_topic(intent: str) -> str:
     return INTENT_TOPICS.get(intent.split("/")[0], "other")
 
 
-def decide(p: Parsed, threshold: float, ambiguity: float) -> tuple[str, tuple[str, ...] | None]:
+def threshold_for(intent: str, threshold: float, per_intent: Mapping[str, float] | None) -> float:
+    """As ``threshold_for`` in assistant/components/lotse_fallback.py (a unit test keeps them equal)."""
+    return float((per_intent or {}).get(intent.split("/")[0], threshold))
+
+
+def decide(
+    p: Parsed, threshold: float, ambiguity: float, per_intent: Mapping[str, float] | None = None
+) -> tuple[str, tuple[str, ...] | None]:
     """(answered topic, offered topics or None): what the assistant would do."""
     if p.detector == "crisis":
         return CRISIS, None
@@ -87,7 +103,7 @@ def decide(p: Parsed, threshold: float, ambiguity: float) -> tuple[str, tuple[st
     second = p.ranking[1][1] if len(p.ranking) > 1 else 0.0
     if top in FOLLOWED_WITHOUT_ASKING and conf >= MIN_TO_FOLLOW:
         return (CRISIS if top == CRISIS else "other"), None
-    if conf < threshold or conf - second < ambiguity:
+    if conf < threshold_for(top, threshold, per_intent) or conf - second < ambiguity:
         offered: list[str] = []
         for name, c in p.ranking:
             topic = INTENT_TOPICS.get(name.split("/")[0])
@@ -104,27 +120,40 @@ NEGATIVE = "negative"
 crisis" (topic ``other``), not with the topic they ask about — they count for false alarms only."""
 
 
-def score(parsed: list[Parsed], threshold: float, ambiguity: float) -> dict[str, float]:
+def score(
+    parsed: list[Parsed], threshold: float, ambiguity: float, out_of_scope: float | None = None
+) -> dict[str, Any]:
+    """Right, wrong and asked back over all questions; ``objective`` is the mean of each development
+    set's ``right - WRONG_COST * wrong``. ``out_of_scope``: that intent's own threshold (None: as
+    ``threshold``)."""
+    per_intent = {} if out_of_scope is None else {OUT_OF_SCOPE: out_of_scope}
     questions = [p for p in parsed if p.case.topic != CRISIS and p.case.kind != NEGATIVE]
     right = wrong = asked = offered_right = 0
+    by_set: dict[str, list[int]] = {}
     for p in questions:
-        topic, offered = decide(p, threshold, ambiguity)
+        topic, offered = decide(p, threshold, ambiguity, per_intent)
+        counts = by_set.setdefault(p.source, [0, 0, 0])  # right, wrong, n
+        counts[2] += 1
         if offered is not None:
             asked += 1
             offered_right += eval_topic(p.case.topic) in offered
         elif topic == eval_topic(p.case.topic):
             right += 1
+            counts[0] += 1
         else:
             wrong += 1
+            counts[1] += 1
     n = max(len(questions), 1)
+    objectives = [(r - WRONG_COST * w) / total for r, w, total in by_set.values()]
     return {
         "threshold": threshold,
+        "out_of_scope": out_of_scope,
         "ambiguity": ambiguity,
         "accuracy": right / n,
         "wrong": wrong / n,
         "asked_back": asked / n,
         "right_offered": offered_right / n,
-        "objective": (right - WRONG_COST * wrong) / n,
+        "objective": sum(objectives) / len(objectives) if objectives else 0.0,
     }
 
 
@@ -149,10 +178,13 @@ def crisis_table(parsed: list[Parsed]) -> list[dict[str, float]]:
     return rows
 
 
-async def parse_all(rasa: RasaClient, cases: list[Case], concurrency: int = 4) -> list[Parsed]:
+async def parse_all(
+    rasa: RasaClient, cases: list[Case], concurrency: int = 4, sources: list[str] | None = None
+) -> list[Parsed]:
+    """Each case parsed by the model; ``sources[i]`` names the development set of ``cases[i]``."""
     limit = asyncio.Semaphore(concurrency)
 
-    async def one(case: Case) -> Parsed:
+    async def one(case: Case, source: str) -> Parsed:
         async with limit:
             data = await rasa.parse(case.text)
         ranking = tuple(
@@ -161,23 +193,40 @@ async def parse_all(rasa: RasaClient, cases: list[Case], concurrency: int = 4) -
             if r.get("name") and r.get("name") != "nlu_fallback"
         )
         level = crisis_check(case.text).level
-        return Parsed(case, tuple(sorted(ranking, key=lambda r: -r[1])), level.value if level else None)
+        ranked = tuple(sorted(ranking, key=lambda r: -r[1]))
+        return Parsed(case, ranked, level.value if level else None, source)
 
     try:
-        return list(await asyncio.gather(*(one(c) for c in cases)))
+        return list(
+            await asyncio.gather(
+                *(one(c, s) for c, s in zip(cases, sources or [""] * len(cases), strict=True))
+            )
+        )
     finally:
         await rasa.aclose()
 
 
-def load_dev(extra: list[Path]) -> list[Case]:
+def load_dev(extra: list[Path]) -> tuple[list[Case], list[str]]:
+    """The development cases and, for each, its set: ``eval/dev``, or the ``--data`` file's path."""
     cases: list[Case] = []
-    for path in [*sorted(DEV_DIR.glob("*.jsonl")), *extra]:
-        cases += load_cases(path)
-    return cases
+    sources: list[str] = []
+    for path in sorted(DEV_DIR.glob("*.jsonl")):
+        cases += (loaded := load_cases(path))
+        sources += ["eval/dev"] * len(loaded)
+    for path in extra:
+        cases += (loaded := load_cases(path))
+        sources += [str(path)] * len(loaded)
+    return cases, sources
 
 
 def recommend(parsed: list[Parsed]) -> dict[str, Any]:
-    grid = [score(parsed, t, a) for t in THRESHOLDS for a in AMBIGUITIES]
+    grid = [
+        score(parsed, t, a, o)
+        for t in THRESHOLDS
+        for a in AMBIGUITIES
+        for o in OUT_OF_SCOPE_THRESHOLDS
+        if o is None or o < t
+    ]
     best = max(grid, key=lambda r: (round(r["objective"], 4), -r["asked_back"]))
     crisis = crisis_table(parsed)
     floor = crisis[-1]["false_alarm"]  # the last threshold is above 1: no doubt at all
@@ -187,14 +236,14 @@ def recommend(parsed: list[Parsed]) -> dict[str, Any]:
 
 
 def main(extra: list[Path], *, as_json: bool, rasa_url: str | None) -> int:
-    cases = load_dev(extra)
+    cases, sources = load_dev(extra)
     if not cases:
         print(f"no development data in {DEV_DIR}", file=sys.stderr)
         return 2
     settings = get_settings()
     if rasa_url:
         client = RasaClient(base_url=rasa_url, token=settings.secret("rasa_token"), timeout_s=60)
-        parsed = asyncio.run(parse_all(client, cases))
+        parsed = asyncio.run(parse_all(client, cases, sources=sources))
     else:
         from bot.stack import running_stack
 
@@ -202,27 +251,36 @@ def main(extra: list[Path], *, as_json: bool, rasa_url: str | None) -> int:
         with running_stack() as stack:
             token = stack.env.get("LOTSE_RASA_TOKEN") or settings.secret("rasa_token")
             client = RasaClient(base_url=stack.rasa_url, token=token, timeout_s=60)
-            parsed = asyncio.run(parse_all(client, cases))
+            parsed = asyncio.run(parse_all(client, cases, sources=sources))
     result = recommend(parsed)
     if as_json:
         print(json.dumps(result | {"n": len(parsed)}))
         return 0
     print(f"development messages: {len(parsed)}")
     print("best margin per threshold:")
-    print("threshold ambiguity  accuracy  wrong  asked back (right offered)  objective")
+    print("threshold out_of_scope ambiguity  accuracy  wrong  asked back (right offered)  objective")
     per_threshold: dict[float, dict[str, float]] = {}
     for r in result["grid"]:
         if r["objective"] > per_threshold.get(r["threshold"], {"objective": -9.0})["objective"]:
             per_threshold[r["threshold"]] = r
     for r in per_threshold.values():
         print(
-            f"  {r['threshold']:.2f}      {r['ambiguity']:.2f}     {r['accuracy']:6.1%}  {r['wrong']:6.1%}  "
+            f"  {r['threshold']:.2f}      {_oos(r)}         {r['ambiguity']:.2f}     {r['accuracy']:6.1%}  "
+            f"{r['wrong']:6.1%}  "
             f"{r['asked_back']:6.1%} ({r['right_offered']:6.1%})   {r['objective']:.3f}"
         )
     b = result["ask_back"]
-    print(f"recommended FallbackClassifier: threshold {b['threshold']}, ambiguity_threshold {b['ambiguity']}")
+    print(
+        f"recommended TieredFallbackClassifier: threshold {b['threshold']}, "
+        f"intent_thresholds out_of_scope {_oos(b)}, ambiguity_threshold {b['ambiguity']}"
+    )
     print("crisis doubt threshold  recall  false alarms")
     for r in result["crisis_table"]:
         print(f"  {r['crisis_nlu_hint']:.2f}  {r['recall']:6.1%}  {r['false_alarm']:6.1%}")
     print(f"recommended LOTSE_CRISIS_NLU_HINT: {result['crisis']['crisis_nlu_hint']}")
     return 0
+
+
+def _oos(row: dict[str, Any]) -> str:
+    """The out-of-scope threshold of a grid row as printed (the answer threshold when it has none)."""
+    return f"{row['out_of_scope'] if row['out_of_scope'] is not None else row['threshold']:.2f}"

@@ -492,13 +492,20 @@ def start_background(sessions: sessionmaker[Session], settings: Settings, job_id
 # ---------------------------------------------------------------------- evaluation
 
 
-def fallback_threshold(config: Path) -> tuple[float, float]:
-    """The FallbackClassifier's (threshold, ambiguity_threshold) of a Rasa config."""
+def fallback_threshold(config: Path) -> tuple[float, float, dict[str, float]]:
+    """The fallback classifier's (threshold, ambiguity_threshold, intent_thresholds) of a Rasa config:
+    Rasa's ``FallbackClassifier`` or Lotse's ``TieredFallbackClassifier`` (a threshold per intent)."""
     data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
     for component in data.get("pipeline") or []:
-        if component.get("name") == "FallbackClassifier":
-            return float(component.get("threshold", 0.3)), float(component.get("ambiguity_threshold", 0.1))
-    return 0.0, 0.0
+        name = str(component.get("name") or "").split(".")[-1]
+        if name in ("FallbackClassifier", "TieredFallbackClassifier"):
+            per_intent = {str(k): float(v) for k, v in (component.get("intent_thresholds") or {}).items()}
+            return (
+                float(component.get("threshold", 0.3)),
+                float(component.get("ambiguity_threshold", 0.1)),
+                per_intent,
+            )
+    return 0.0, 0.0, {}
 
 
 def _metrics(rows: list[tuple[Case, str]]) -> dict[str, Any]:
@@ -528,7 +535,13 @@ def summarize(rows: list[tuple[Case, str]]) -> dict[str, Any]:
 
 
 def predict_all(
-    rasa_url: str, token: str, cases: list[Case], *, threshold: float, ambiguity: float
+    rasa_url: str,
+    token: str,
+    cases: list[Case],
+    *,
+    threshold: float,
+    ambiguity: float,
+    per_intent: dict[str, float] | None = None,
 ) -> list[tuple[Case, str]]:
     """Each question's answered topic (or ``asked_back``) from the model behind ``rasa_url``."""
     from bot.rasa_client import RasaClient
@@ -538,7 +551,7 @@ def predict_all(
     parsed = asyncio.run(parse_all(client, cases, concurrency=2))
     out = []
     for p in parsed:
-        topic, offered = decide(p, threshold, ambiguity)
+        topic, offered = decide(p, threshold, ambiguity, per_intent)
         out.append((p.case, "asked_back" if offered is not None else eval_topic(topic)))
     return out
 
@@ -579,13 +592,15 @@ def _drain(proc: subprocess.Popen[str]) -> None:
 def evaluate(settings: Settings, model: Path) -> dict[str, Any]:
     """Old (the running Rasa) against new (``model`` on a temporary Rasa) on the evaluation set."""
     cases = [c for c in load_cases(settings.training_eval_path) if c.topic != CRISIS]
-    threshold, ambiguity = fallback_threshold(settings.training_config)
+    threshold, ambiguity, per_intent = fallback_threshold(settings.training_config)
     token = settings.secret("rasa_token")
     key = -abs(hash(model)) - 1
     proc, url = temporary_rasa(settings, model, key)
     threading.Thread(target=_drain, args=(proc,), daemon=True).start()
     try:
-        new = summarize(predict_all(url, token, cases, threshold=threshold, ambiguity=ambiguity))
+        new = summarize(
+            predict_all(url, token, cases, threshold=threshold, ambiguity=ambiguity, per_intent=per_intent)
+        )
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -594,7 +609,14 @@ def evaluate(settings: Settings, model: Path) -> dict[str, Any]:
         _forget(key)
     try:
         old: dict[str, Any] | None = summarize(
-            predict_all(settings.rasa_url, token, cases, threshold=threshold, ambiguity=ambiguity)
+            predict_all(
+                settings.rasa_url,
+                token,
+                cases,
+                threshold=threshold,
+                ambiguity=ambiguity,
+                per_intent=per_intent,
+            )
         )
         old_error = None
     except Exception as exc:  # Rasa down: no comparison, activation then needs the override

@@ -34,11 +34,11 @@ the lexicons of the eighth development rounds, 0.981 before, 0.969 and 0.950 wit
 FALSE_ALARMS = 0.07
 """Ordinary questions, hard negatives included, that get the crisis text (goal 0.02; measured 0.050)."""
 BLIND_ACCURACY = 0.85
-"""Right topic on the blind set (goal 0.85; measured 0.886)."""
+"""Right topic on the blind set (goal 0.85; measured 0.889)."""
 BLIND_WRONG = 0.05
 """Confidently wrong on the blind set (goal 0.05; measured 0.020 with the blended NLU, 0.066 before)."""
 LANGUAGE_ACCURACY = 0.75
-"""Right topic, in each required language (goal 0.75; measured lowest: ar and de 0.848)."""
+"""Right topic, in each required language (goal 0.75; measured lowest: de 0.826)."""
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""Exercises assistant/components/lotse_ensemble.py inside Rasa's environment (.venv-rasa) and prints
-what it saw as JSON; tests/unit/test_nlu_ensemble.py runs it and asserts on the output."""
+"""Exercises assistant/components/lotse_ensemble.py and lotse_fallback.py inside Rasa's environment
+(.venv-rasa) and prints what it saw as JSON; tests/unit/test_nlu_ensemble.py runs it and asserts on the
+output."""
 
 import json
 import sys
@@ -7,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from lotse_ensemble import IntentEnsemble, align_answer, blend
+from lotse_fallback import TieredFallbackClassifier
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -38,6 +40,28 @@ def _message(text: str, label: str) -> Message:
     if key:
         data["intent_response_key"] = label
     return Message(data=data)
+
+
+def _fallback(context: ExecutionContext, storage: LocalModelStorage) -> dict:
+    """The intent after the tiered fallback classifier, for (intent, confidence) pairs."""
+    config = {"threshold": 0.6, "intent_thresholds": {"out_of_scope": 0.3}, "ambiguity_threshold": 0.0}
+    classifier = TieredFallbackClassifier.create(
+        {**TieredFallbackClassifier.get_default_config(), **config}, storage, Resource("fallback"), context
+    )
+    seen = {}
+    for name, confidence in [
+        ("faq_housing/deposit", 0.55),
+        ("faq_housing/deposit", 0.65),
+        ("out_of_scope", 0.35),
+        ("out_of_scope", 0.25),
+        ("greet", 0.5),
+    ]:
+        message = Message(data={"text": "x"})
+        message.set("intent", {"name": name, "confidence": confidence})
+        message.set("intent_ranking", [{"name": name, "confidence": confidence}])
+        classifier.process([message])
+        seen[f"{name} {confidence}"] = message.get("intent")
+    return seen
 
 
 def main() -> None:
@@ -105,6 +129,7 @@ def main() -> None:
         plain = Message(data={"text": "hello", "intent_ranking": [{"name": "greet", "confidence": 0.8}]})
         untrained.process([plain])
         out["untrained_keeps_diet"] = plain.get("intent_ranking")
+        out["fallback"] = _fallback(context, storage)
     json.dump(out, sys.stdout)
 
 

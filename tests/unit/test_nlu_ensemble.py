@@ -1,6 +1,7 @@
 """The second-opinion NLU component (assistant/components/lotse_ensemble.py), run in Rasa's own
 environment by tests/rasa/ensemble_check.py: the blend, the answer kept within the chosen topic, a
-train → persist → load → process round trip, and the crisis confidence that the blend never lowers."""
+train → persist → load → process round trip, and the crisis confidence that the blend never lowers;
+and the ask-back classifier with a threshold per intent (assistant/components/lotse_fallback.py)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,24 @@ def test_trained_component_corrects_a_confident_wrong_topic(seen: dict[str, Any]
 
 def test_without_a_trained_model_diet_decides(seen: dict[str, Any]) -> None:
     assert seen["untrained_keeps_diet"] == [{"name": "greet", "confidence": 0.8}]
+
+
+def test_an_answer_needs_the_answer_threshold_the_out_of_scope_reply_its_own(seen: dict[str, Any]) -> None:
+    intents = {key: value["name"] for key, value in seen["fallback"].items()}
+    assert intents == {
+        "faq_housing/deposit 0.55": "nlu_fallback",  # a factual answer below 0.6: ask back
+        "faq_housing/deposit 0.65": "faq_housing/deposit",
+        "out_of_scope 0.35": "out_of_scope",  # the honest "can't answer that yet" from 0.3
+        "out_of_scope 0.25": "nlu_fallback",
+        "greet 0.5": "nlu_fallback",  # every other intent: the default threshold
+    }
+    assert seen["fallback"]["faq_housing/deposit 0.55"]["confidence"] == pytest.approx(0.6)
+
+
+def test_lotse_tune_simulates_the_same_thresholds(seen: dict[str, Any]) -> None:
+    from bot.tuning import threshold_for
+
+    for key, after in seen["fallback"].items():
+        name, confidence = key.rsplit(" ", 1)
+        asked_back = float(confidence) < threshold_for(name, 0.6, {"out_of_scope": 0.3})
+        assert asked_back == (after["name"] == "nlu_fallback"), key

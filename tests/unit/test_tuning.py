@@ -1,4 +1,5 @@
-"""`lotse tune` simulates Rasa's FallbackClassifier and the crisis doubt rule on parsed messages."""
+"""`lotse tune` simulates the ask-back classifier (assistant/components/lotse_fallback.py) and the crisis
+doubt rule on parsed messages."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from bot.evaluation import Case
 from bot.tuning import Parsed, crisis_table, decide, recommend, score
 
 
-def parsed(topic: str, *ranking: tuple[str, float], detector: str | None = None) -> Parsed:
-    return Parsed(Case("text", "de", topic), tuple(ranking), detector)
+def parsed(topic: str, *ranking: tuple[str, float], detector: str | None = None, source: str = "") -> Parsed:
+    return Parsed(Case("text", "de", topic), tuple(ranking), detector, source)
 
 
 def test_confident_and_clearly_ahead_answers_with_the_topic_of_the_intent() -> None:
@@ -98,3 +99,30 @@ def test_hard_negatives_without_a_topic_label_count_for_false_alarms_only() -> N
     alarmed = Parsed(Case("x", "en", "other", "negative"), (("faq_appeal", 0.6), ("crisis", 0.3)), None)
     table = {r["crisis_nlu_hint"]: r for r in crisis_table([labelled, alarmed])}
     assert table[0.25]["false_alarm"] == 0.5 and table[1.01]["false_alarm"] == 0.0
+
+
+def test_the_out_of_scope_reply_has_its_own_threshold() -> None:
+    unsure_out_of_scope = parsed("other", ("out_of_scope", 0.35), ("faq_housing", 0.3))
+    assert decide(unsure_out_of_scope, 0.6, 0.0)[1] == ("housing",)  # one threshold: asked back
+    assert decide(unsure_out_of_scope, 0.6, 0.0, {"out_of_scope": 0.3}) == ("other", None)
+    retrieval = parsed("housing", ("faq_housing/deposit", 0.5), ("out_of_scope", 0.3))
+    assert decide(retrieval, 0.6, 0.0, {"faq_housing": 0.45}) == ("housing", None)  # by name before "/"
+    assert decide(retrieval, 0.6, 0.0, {"out_of_scope": 0.3})[1] == ("housing",)
+
+
+def test_the_objective_is_averaged_over_the_development_sets() -> None:
+    """Pooled, 9 written questions would outvote the one real question answered wrongly."""
+    written = [parsed("housing", ("faq_housing", 0.9), source="eval/dev")] * 9
+    real = [parsed("housing", ("faq_family", 0.9), source="real.jsonl")]
+    s = score(written + real, threshold=0.5, ambiguity=0.0)
+    assert (s["accuracy"], s["wrong"]) == (0.9, 0.1)
+    assert s["objective"] == (1.0 + (0 - 2 * 1.0)) / 2  # not (9 - 2 * 1) / 10
+
+
+def test_the_recommendation_explores_the_out_of_scope_threshold() -> None:
+    rows = [parsed("other", ("out_of_scope", 0.4))] * 5 + [
+        parsed("housing", ("faq_family", 0.5), ("faq_housing", 0.05))  # wrong unless asked back
+    ] * 5
+    best = recommend(rows)["ask_back"]
+    assert best["out_of_scope"] is not None and best["out_of_scope"] <= 0.4 < best["threshold"]
+    assert (best["accuracy"], best["wrong"]) == (0.5, 0.0)
