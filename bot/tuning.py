@@ -12,7 +12,9 @@ out-of-scope reply, which states no fact — or less than ``ambiguity`` ahead of
 answer costs more than asking back, so the recommendation maximises ``accuracy - WRONG_COST * wrong``
 (ask-backs score 0), averaged over the development sets (``eval/dev`` and each ``--data`` file):
 pooled, the development split's hundreds of written questions would outvote the few real ones, on
-which wrong answers are far more frequent.
+which wrong answers are far more frequent. Only settings that keep every development set's wrong
+answers at or below ``MAX_WRONG`` (the goal for real questions) are recommended, as long as one does:
+the objective alone would buy a few more right answers with twice as many wrong ones.
 The crisis doubt threshold (``LOTSE_CRISIS_NLU_HINT``) is chosen on the NLU alone: the lexicons
 were written against the development crisis corpus, so only the model's share can be measured
 there. It is the lowest NLU crisis confidence that raises the model's false alarms on development
@@ -36,6 +38,8 @@ from bot.safety.detector import check as crisis_check
 
 DEV_DIR = PROJECT_ROOT / "eval" / "dev"
 WRONG_COST = 2.0
+MAX_WRONG = 0.05
+"""Goal: at most 5 % confidently wrong answers on real questions, on each development set."""
 MAX_EXTRA_FALSE_ALARMS = 0.01
 THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # 0.30 .. 0.95
 AMBIGUITIES = tuple(round(0.05 * i, 2) for i in range(9))  # 0.00 .. 0.40
@@ -146,6 +150,7 @@ def score(
     n = max(len(questions), 1)
     objectives = [(r - WRONG_COST * w) / total for r, w, total in by_set.values()]
     return {
+        "wrong_max": max((w / total for _, w, total in by_set.values()), default=0.0),
         "threshold": threshold,
         "out_of_scope": out_of_scope,
         "ambiguity": ambiguity,
@@ -227,7 +232,8 @@ def recommend(parsed: list[Parsed]) -> dict[str, Any]:
         for o in OUT_OF_SCOPE_THRESHOLDS
         if o is None or o < t
     ]
-    best = max(grid, key=lambda r: (round(r["objective"], 4), -r["asked_back"]))
+    allowed = [r for r in grid if r["wrong_max"] <= MAX_WRONG] or grid
+    best = max(allowed, key=lambda r: (round(r["objective"], 4), -r["asked_back"]))
     crisis = crisis_table(parsed)
     floor = crisis[-1]["false_alarm"]  # the last threshold is above 1: no doubt at all
     ok = [r for r in crisis if r["false_alarm"] <= floor + MAX_EXTRA_FALSE_ALARMS]
@@ -258,7 +264,10 @@ def main(extra: list[Path], *, as_json: bool, rasa_url: str | None) -> int:
         return 0
     print(f"development messages: {len(parsed)}")
     print("best margin per threshold:")
-    print("threshold out_of_scope ambiguity  accuracy  wrong  asked back (right offered)  objective")
+    print(
+        "threshold out_of_scope ambiguity  accuracy  wrong  asked back (right offered)  objective"
+        "  wrong in the worst set"
+    )
     per_threshold: dict[float, dict[str, float]] = {}
     for r in result["grid"]:
         if r["objective"] > per_threshold.get(r["threshold"], {"objective": -9.0})["objective"]:
@@ -268,6 +277,7 @@ def main(extra: list[Path], *, as_json: bool, rasa_url: str | None) -> int:
             f"  {r['threshold']:.2f}      {_oos(r)}         {r['ambiguity']:.2f}     {r['accuracy']:6.1%}  "
             f"{r['wrong']:6.1%}  "
             f"{r['asked_back']:6.1%} ({r['right_offered']:6.1%})   {r['objective']:.3f}"
+            f"   {r['wrong_max']:6.1%}"
         )
     b = result["ask_back"]
     print(

@@ -426,3 +426,28 @@ def test_a_production_model_deployed_after_an_activation_wins(tmp_path: Path) ->
     later = time.time() + 60
     os.utime(production, (later, later))  # `make train` after the activation (an upgrade, new data)
     assert active_model(settings, production) is None
+
+
+def test_fallback_threshold_reads_the_tiered_classifier_and_the_shipped_config(tmp_path: Path) -> None:
+    """The console's model comparison decides like the served model: it must read the per-intent
+    thresholds of Lotse's TieredFallbackClassifier, not only Rasa's plain FallbackClassifier."""
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "pipeline:\n"
+        "  - name: WhitespaceTokenizer\n"
+        "  - name: lotse_fallback.TieredFallbackClassifier\n"
+        "    threshold: 0.7\n"
+        "    ambiguity_threshold: 0.08\n"
+        "    intent_thresholds:\n"
+        "      out_of_scope: 0.2\n",
+        encoding="utf-8",
+    )
+    assert service.fallback_threshold(config) == (0.7, 0.08, {"out_of_scope": 0.2})
+    config.write_text("pipeline:\n  - name: FallbackClassifier\n    threshold: 0.4\n", encoding="utf-8")
+    assert service.fallback_threshold(config) == (0.4, 0.1, {})
+    config.write_text("pipeline:\n  - name: WhitespaceTokenizer\n", encoding="utf-8")
+    assert service.fallback_threshold(config) == (0.0, 0.0, {})
+    shipped, ambiguity, per_intent = service.fallback_threshold(
+        Path(__file__).resolve().parents[2] / "assistant" / "config.yml"
+    )
+    assert 0.0 < per_intent["out_of_scope"] < shipped and 0.0 < ambiguity < shipped

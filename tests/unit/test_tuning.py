@@ -3,6 +3,9 @@ doubt rule on parsed messages."""
 
 from __future__ import annotations
 
+import pytest
+
+from bot import tuning
 from bot.evaluation import Case
 from bot.tuning import Parsed, crisis_table, decide, recommend, score
 
@@ -126,3 +129,15 @@ def test_the_recommendation_explores_the_out_of_scope_threshold() -> None:
     best = recommend(rows)["ask_back"]
     assert best["out_of_scope"] is not None and best["out_of_scope"] <= 0.4 < best["threshold"]
     assert (best["accuracy"], best["wrong"]) == (0.5, 0.0)
+
+
+def test_no_setting_above_the_wrong_answer_goal_is_recommended(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answering all ten gains 7 - 2 x 3 > 0 on the objective, but 30 % wrong breaks the 5 % goal."""
+    rows = [parsed("housing", ("faq_housing", 0.5), ("faq_family", 0.05))] * 7 + [
+        parsed("housing", ("faq_family", 0.5), ("faq_housing", 0.05))
+    ] * 3
+    best = recommend(rows)["ask_back"]
+    assert best["wrong"] == 0.0 and best["threshold"] > 0.5 and best["wrong_max"] == 0.0
+    monkeypatch.setattr(tuning, "MAX_WRONG", 1.0)  # without the goal the objective alone answers
+    unconstrained = recommend(rows)["ask_back"]
+    assert unconstrained["threshold"] <= 0.5 and unconstrained["wrong"] == 0.3
