@@ -238,7 +238,7 @@ def recommend(parsed: list[Parsed]) -> dict[str, Any]:
     floor = crisis[-1]["false_alarm"]  # the last threshold is above 1: no doubt at all
     ok = [r for r in crisis if r["false_alarm"] <= floor + MAX_EXTRA_FALSE_ALARMS]
     hint = min(ok, key=lambda r: r["crisis_nlu_hint"])
-    return {"ask_back": best, "grid": grid, "crisis": hint, "crisis_table": crisis}
+    return {"ask_back": best, "grid": allowed, "crisis": hint, "crisis_table": crisis}
 
 
 def main(extra: list[Path], *, as_json: bool, rasa_url: str | None) -> int:
@@ -263,7 +263,7 @@ def main(extra: list[Path], *, as_json: bool, rasa_url: str | None) -> int:
         print(json.dumps(result | {"n": len(parsed)}))
         return 0
     print(f"development messages: {len(parsed)}")
-    print("best margin per threshold:")
+    print(f"best margin per threshold (settings with at most {MAX_WRONG:.0%} wrong in every set):")
     print(
         "threshold out_of_scope ambiguity  accuracy  wrong  asked back (right offered)  objective"
         "  wrong in the worst set"
