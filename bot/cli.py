@@ -57,6 +57,14 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         seed_directory(session)
     if settings.rasa_tracker_url.startswith("sqlite:///"):
         Path(settings.rasa_tracker_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        # write-ahead log (kept in the file): the Rasa servers of `make run` without Redis share it, and
+        # a reader then never makes another process's write wait
+        from bot.db import make_engine
+
+        tracker = make_engine(settings.rasa_tracker_url)
+        with tracker.connect():
+            pass
+        tracker.dispose()
     write_endpoints(settings, _endpoints_file())
     print(
         f"database ready; content: {report.items_created} new items, "
@@ -67,7 +75,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one process of the stack in the foreground (used by the Procfile)."""
-    from bot.rasa_config import actions_command, rasa_command, rasa_env, write_endpoints
+    from bot.rasa_config import actions_command, rasa_command, rasa_env, rasa_ports, write_endpoints
 
     settings = get_settings()
     if args.process == "app":
@@ -80,7 +88,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port, log_level="warning")
         return 0
     if args.process == "rasa":
-        argv = rasa_command(settings, write_endpoints(settings, _endpoints_file()))
+        endpoints_file = write_endpoints(settings, _endpoints_file())
+        ports = rasa_ports(settings)
+        if len(ports) > 1:  # one Rasa server per core without Redis (bot/ops/rasa_servers.py)
+            from bot.logging import configure_logging
+            from bot.ops.rasa_servers import Supervisor
+
+            configure_logging(settings)
+            commands = [rasa_command(settings, endpoints_file, port) for port in ports]
+            return Supervisor(commands, env=rasa_env(settings), cwd=PROJECT_ROOT).run()
+        argv = rasa_command(settings, endpoints_file)
     else:
         argv = actions_command(settings)
     os.chdir(PROJECT_ROOT)
@@ -373,6 +390,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
     from bot.ops import retention
     from bot.pipeline import Assistant
     from bot.rasa_client import RasaClient
+    from bot.rasa_config import rasa_urls
 
     settings = get_settings()
     sessions = session_factory(settings.database_url)
@@ -391,7 +409,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
         return 0
 
     async def erase() -> retention.Report:
-        rasa = RasaClient(base_url=settings.rasa_url, token=settings.secret("rasa_token"), timeout_s=10.0)
+        rasa = RasaClient(base_url=rasa_urls(settings), token=settings.secret("rasa_token"), timeout_s=10.0)
         try:
             return await retention.run_once(Assistant(settings=settings, sessions=sessions, rasa=rasa), now)
         finally:
@@ -436,8 +454,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import main as bench_main
 
     stack_env = {}
-    if args.rasa_workers is not None:  # several Rasa workers need Redis (Rasa's lock store)
-        stack_env = {"LOTSE_RASA_WORKERS": str(args.rasa_workers), "LOTSE_REDIS_URL": args.redis_url}
+    if args.rasa_workers is not None:  # Rasa's workers with Redis, else one Rasa server per worker
+        stack_env = {"LOTSE_RASA_WORKERS": str(args.rasa_workers)}
+        if args.redis_url:
+            stack_env["LOTSE_REDIS_URL"] = args.redis_url
     try:
         cpus = Placement.parse(args.server_cpus, args.client_cpus) if args.server_cpus else None
     except ValueError as exc:
@@ -613,9 +633,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--rasa-workers",
         type=int,
-        help="Rasa workers of the benchmark's stack (with Redis as the lock store)",
+        help="Rasa processes of the benchmark's stack: Rasa's workers on one port with Redis as their "
+        "lock store, or with --redis-url '' one Rasa server each, conversations routed by sender",
     )
-    bench.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --rasa-workers")
+    bench.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/0",
+        help="Redis for --rasa-workers ('' = none: one Rasa server per worker, as `make run` without Redis)",
+    )
     bench.add_argument(
         "--server-cpus",
         metavar="LIST",

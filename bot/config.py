@@ -100,8 +100,9 @@ class Settings(BaseSettings):
     rasa_workers: int | None = Field(
         default=None,
         ge=1,
-        description="Rasa server processes (Rasa's own SANIC_WORKERS). Default: one per core when "
-        "LOTSE_REDIS_URL is set (several workers need Rasa's Redis lock store), else 1.",
+        description="Rasa processes, default one per core: with LOTSE_REDIS_URL Rasa's own SANIC_WORKERS "
+        "on one port (Redis as their lock store), without it one Rasa server each on LOTSE_RASA_PORT and the "
+        "ports after it, every conversation routed by its sender to always the same one.",
     )
     rasa_model: Path | None = Field(
         default=None, description="Model file Rasa serves (default: the newest in models/)."

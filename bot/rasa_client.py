@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -18,26 +21,58 @@ class RasaNotRunning(RasaUnavailable):
     """Nothing accepts connections at Rasa's address: no turn can be running there."""
 
 
-class RasaClient:
-    """A thin async client; one per process, shared by all conversations."""
+def shard_of(sender: str, count: int) -> int:
+    """The Rasa server (of ``count``) that handles ``sender``'s conversation: a stable hash, the same
+    in every app process and instance (Python's ``hash`` of a string differs per process)."""
+    digest = hashlib.blake2b(sender.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count
 
-    def __init__(self, *, base_url: str, token: str, timeout_s: float) -> None:
+
+class RasaClient:
+    """A thin async client; one per process, shared by all conversations.
+
+    ``base_url`` is one Rasa server or several (``bot.rasa_config.rasa_urls``): with several, every
+    call about a conversation goes to the server :func:`shard_of` names for its sender, so that
+    one process holds the conversation's lock (Rasa's in-memory lock store); parsing alone, which
+    touches no conversation, goes to the servers in turn.
+    """
+
+    def __init__(self, *, base_url: str | Sequence[str], token: str, timeout_s: float) -> None:
         self._token = token
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout_s, connect=3.0),
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-        )
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not urls:
+            raise ValueError("no Rasa server URL")
+        self._shards = [
+            httpx.AsyncClient(
+                base_url=url.rstrip("/"),
+                timeout=httpx.Timeout(timeout_s, connect=3.0),
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            )
+            for url in urls
+        ]
+        self._turn = itertools.count()
+
+    @property
+    def urls(self) -> list[str]:
+        return [str(http.base_url) for http in self._shards]
+
+    def _for(self, sender: str | None) -> httpx.AsyncClient:
+        if len(self._shards) == 1:
+            return self._shards[0]
+        if sender is None:
+            return self._shards[next(self._turn) % len(self._shards)]
+        return self._shards[shard_of(sender, len(self._shards))]
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for http in self._shards:
+            await http.aclose()
 
-    async def _call(self, method: str, path: str, *, api: str, **kwargs: Any) -> Any:
+    async def _call(self, method: str, path: str, *, api: str, sender: str | None, **kwargs: Any) -> Any:
         """One request; any transport error or non-200 answer becomes :class:`RasaUnavailable`."""
         started = time.monotonic()
         try:
             try:
-                response = await self._http.request(method, path, **kwargs)
+                response = await self._for(sender).request(method, path, **kwargs)
             except httpx.ConnectError as exc:
                 raise RasaNotRunning(f"{type(exc).__name__}: {exc}") from exc
             except httpx.HTTPError as exc:
@@ -54,7 +89,9 @@ class RasaClient:
     async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Send one user message through the REST channel; return the bot's messages."""
         body = {"sender": sender, "message": text, "metadata": metadata}
-        data = await self._call("POST", "/webhooks/rest/webhook", api="REST channel", json=body)
+        data = await self._call(
+            "POST", "/webhooks/rest/webhook", api="REST channel", sender=sender, json=body
+        )
         if not isinstance(data, list):
             raise RasaUnavailable("Rasa answered with an unexpected body")
         return data
@@ -62,7 +99,12 @@ class RasaClient:
     async def parse(self, text: str) -> dict[str, Any]:
         """Parse a text with the loaded NLU model only (no dialogue, nothing stored in a tracker)."""
         data = await self._call(
-            "POST", "/model/parse", api="parse API", params={"token": self._token}, json={"text": text}
+            "POST",
+            "/model/parse",
+            api="parse API",
+            sender=None,
+            params={"token": self._token},
+            json={"text": text},
         )
         if not isinstance(data, dict):
             raise RasaUnavailable("Rasa's parse API answered with an unexpected body")
@@ -71,7 +113,9 @@ class RasaClient:
     async def events(self, *, sender: str) -> list[dict[str, Any]]:
         """All tracker events of a conversation (used to recover after a crash)."""
         params = {"include_events": "ALL", "token": self._token}
-        data = await self._call("GET", f"/conversations/{sender}/tracker", api="tracker API", params=params)
+        data = await self._call(
+            "GET", f"/conversations/{sender}/tracker", api="tracker API", sender=sender, params=params
+        )
         events = (data.get("events") or []) if isinstance(data, dict) else []
         return [e for e in events if isinstance(e, dict)]
 
@@ -81,6 +125,7 @@ class RasaClient:
             "POST",
             f"/conversations/{sender}/tracker/events",
             api="tracker API",
+            sender=sender,
             params={"token": self._token},
             json=events,
         )
@@ -93,6 +138,7 @@ class RasaClient:
             "POST",
             f"/conversations/{sender}/execute",
             api="conversation API",
+            sender=sender,
             params={"token": self._token},
             json={"name": "action_session_start"},
         )
@@ -109,17 +155,21 @@ class RasaClient:
             "PUT",
             f"/conversations/{sender}/tracker/events",
             api="tracker API",
+            sender=sender,
             params={"token": self._token},
             json=[],
         )
 
     async def healthy(self) -> bool:
-        """True when Rasa is up and has a model loaded."""
-        try:
-            response = await self._http.get("/status", params={"token": self._token}, timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200 and bool(response.json().get("model_file"))
+        """True when every Rasa server is up and has a model loaded."""
+        for http in self._shards:
+            try:
+                response = await http.get("/status", params={"token": self._token}, timeout=2.0)
+            except httpx.HTTPError:
+                return False
+            if response.status_code != 200 or not response.json().get("model_file"):
+                return False
+        return True
 
 
 def replies_after_message(events: list[dict[str, Any]], message_id: int) -> list[dict[str, Any]] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
@@ -107,13 +107,15 @@ RASA_LAUNCHER = PROJECT_ROOT / "scripts" / "rasa_run.py"
 its API token only from that option, and a command line is visible to every user in ``ps``."""
 
 
-def rasa_command(settings: Settings, endpoints_file: Path) -> list[str]:
-    """Command line of the Rasa server (without its token: see :data:`RASA_LAUNCHER`)."""
+def rasa_command(settings: Settings, endpoints_file: Path, port: int | None = None) -> list[str]:
+    """Command line of a Rasa server (without its token: see :data:`RASA_LAUNCHER`), on ``port``
+    (default ``LOTSE_RASA_PORT``; see :func:`rasa_ports`)."""
     model = current_model(settings)
     if model is None:
         raise FileNotFoundError("no trained model in models/: run `make train`")
+    interface = urlsplit(settings.rasa_url).hostname or "127.0.0.1"
     return [
-        *rasa_server_command(model, urlsplit(settings.rasa_url).hostname or "127.0.0.1", settings.rasa_port),
+        *rasa_server_command(model, interface, settings.rasa_port if port is None else port),
         "--endpoints",
         str(endpoints_file),
         "--credentials",
@@ -152,15 +154,45 @@ def actions_command(settings: Settings) -> list[str]:
     ]
 
 
+def rasa_processes_wanted(settings: Settings) -> int:
+    """How many Rasa processes in all: ``LOTSE_RASA_WORKERS``, else one per core. "Core" means a
+    core this process may run on (a systemd ``CPUAffinity``, a container's cpuset or ``taskset``
+    narrow it), not every core of the machine."""
+    return settings.rasa_workers if settings.rasa_workers is not None else usable_cores()
+
+
 def rasa_workers(settings: Settings) -> int:
-    """How many Rasa server processes: ``LOTSE_RASA_WORKERS``, else one per core when Redis is
-    configured. Rasa runs several workers only with a lock store they share (Redis); with its
-    in-memory lock store it warns and starts one, so without Redis one is what it gets. "Core"
-    means a core this process may run on (a systemd ``CPUAffinity``, a container's cpuset or
-    ``taskset`` narrow it), not every core of the machine."""
-    if settings.rasa_workers is not None:
-        return settings.rasa_workers if settings.redis_url else 1
-    return usable_cores() if settings.redis_url else 1
+    """Rasa's ``SANIC_WORKERS`` per Rasa server: all wanted processes with Redis, else 1.
+
+    Several workers behind one port need a lock store they share (Redis): Rasa picks a worker per
+    request, not per conversation. With its in-memory lock store Rasa warns and starts one."""
+    return rasa_processes_wanted(settings) if settings.redis_url else 1
+
+
+def rasa_servers(settings: Settings) -> int:
+    """How many Rasa servers ``lotse run rasa`` starts, each on a port of its own: 1 with Redis
+    (its workers share the port), else one per wanted process. Without Redis each conversation is
+    routed by its sender to always the same server (:func:`rasa_urls`, ``RasaClient``), so Rasa's
+    in-memory lock store, which only sees its own process, still serialises a conversation's turns;
+    all servers share the tracker store."""
+    return 1 if settings.redis_url else rasa_processes_wanted(settings)
+
+
+def rasa_ports(settings: Settings) -> list[int]:
+    """The ports the Rasa servers listen on: ``LOTSE_RASA_PORT`` and the ones after it."""
+    return [settings.rasa_port + i for i in range(rasa_servers(settings))]
+
+
+def rasa_urls(settings: Settings) -> list[str]:
+    """Where the app reaches the Rasa servers: ``LOTSE_RASA_URL`` and, with several servers, the same
+    host on the following ports (in the order of :func:`rasa_ports`)."""
+    parts = urlsplit(settings.rasa_url.rstrip("/"))
+    count = rasa_servers(settings)
+    if count == 1:
+        return [settings.rasa_url.rstrip("/")]
+    first = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.netloc.rsplit(":", 1)[0] if parts.port else parts.netloc
+    return [urlunsplit(parts._replace(netloc=f"{host}:{first + i}")) for i in range(count)]
 
 
 def usable_cores() -> int:

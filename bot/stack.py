@@ -34,6 +34,25 @@ def free_port() -> int:
         return port
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (for several Rasa servers)."""
+    for _ in range(100):
+        first = free_port()
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(first, first + count):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 def lotse_executable() -> str:
     candidate = Path(sys.executable).with_name("lotse")
     return str(candidate) if candidate.exists() else "lotse"
@@ -58,6 +77,13 @@ class Stack:
     @property
     def rasa_url(self) -> str:
         return self.env["LOTSE_RASA_URL"]
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa server of the stack (several only without Redis, see ``bot.rasa_config``)."""
+        servers = 1 if self.env.get("LOTSE_REDIS_URL") else int(self.env.get("LOTSE_RASA_WORKERS", "1"))
+        first = int(self.env["LOTSE_RASA_PORT"])
+        return [f"http://127.0.0.1:{port}" for port in range(first, first + servers)]
 
     @classmethod
     def create(
@@ -93,6 +119,12 @@ class Stack:
             }
         )
         env.update(extra_env or {})
+        if "LOTSE_RASA_WORKERS" not in env and not env.get("LOTSE_REDIS_URL"):
+            env["LOTSE_RASA_WORKERS"] = "1"  # one Rasa server unless a test or benchmark asks for more
+        servers = 1 if env.get("LOTSE_REDIS_URL") else int(env["LOTSE_RASA_WORKERS"])
+        if servers > 1:  # one Rasa server per port from LOTSE_RASA_PORT on (bot/rasa_config.py)
+            first = free_ports(servers)
+            env.update({"LOTSE_RASA_PORT": str(first), "LOTSE_RASA_URL": f"http://127.0.0.1:{first}"})
         return cls(env=env, workdir=work, log_dir=work, cpus=cpus)
 
     def prepare(self) -> None:
@@ -134,7 +166,9 @@ class Stack:
         """Block until the named processes answer."""
         rasa_token = self.env.get("LOTSE_RASA_TOKEN", "dev-rasa-token-change-me")
         checks = {
-            "rasa": lambda: _ok(f"{self.rasa_url}/status?token={rasa_token}", key="model_file"),
+            "rasa": lambda: all(
+                _ok(f"{url}/status?token={rasa_token}", key="model_file") for url in self.rasa_urls
+            ),
             "actions": lambda: _ok(f"http://127.0.0.1:{self.env['LOTSE_ACTION_PORT']}/health"),
             "app": lambda: _ok(f"{self.app_url}/healthz"),
         }

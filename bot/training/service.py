@@ -57,6 +57,7 @@ from bot.rasa_config import (
     current_model,
     rasa_env,
     rasa_server_command,
+    rasa_urls,
 )
 from bot.training.models import RUNNING, JobStatus, TrainingJob
 
@@ -118,16 +119,21 @@ def wait_until_rasa_runs(settings: Settings, model: Path, *, timeout_s: float | 
     schedule within the same time. Raises :class:`RasaLoadFailed`."""
     limit = timeout_s if timeout_s is not None else settings.rasa_model_pull_s * 2 + LOAD_TIMEOUT_S
     deadline = time.monotonic() + limit
-    url, params = f"{settings.rasa_url.rstrip('/')}/status", {"token": settings.secret("rasa_token")}
+    params = {"token": settings.secret("rasa_token")}
+    waiting = [f"{url}/status" for url in rasa_urls(settings)]  # every Rasa server of this instance
     last = "no answer"
     while True:
-        try:
-            response = httpx.get(url, params=params, timeout=10.0)
-            if response.status_code == 200 and response.json().get("model_file") == model.resolve().name:
-                return
-            last = f"HTTP {response.status_code}: {response.text[:200]}"
-        except (httpx.HTTPError, ValueError) as exc:
-            last = type(exc).__name__
+        for url in list(waiting):
+            try:
+                response = httpx.get(url, params=params, timeout=10.0)
+                if response.status_code == 200 and response.json().get("model_file") == model.resolve().name:
+                    waiting.remove(url)
+                    continue
+                last = f"HTTP {response.status_code}: {response.text[:200]}"
+            except (httpx.HTTPError, ValueError) as exc:
+                last = type(exc).__name__
+        if not waiting:
+            return
         if time.monotonic() > deadline:
             raise RasaLoadFailed(f"Rasa did not load the model within {limit:.0f} s (last: {last})")
         time.sleep(0.5)

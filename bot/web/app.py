@@ -27,6 +27,7 @@ from bot.ops.admission import Admission
 from bot.ops.router import router as ops_router
 from bot.pipeline import Assistant
 from bot.rasa_client import RasaClient
+from bot.rasa_config import rasa_urls
 from bot.safety.detector import get_detector
 from bot.threads import in_thread
 from bot.training import service as training
@@ -117,7 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rasa = RasaClient(
-            base_url=settings.rasa_url, token=settings.secret("rasa_token"), timeout_s=settings.rasa_timeout_s
+            base_url=rasa_urls(settings),
+            token=settings.secret("rasa_token"),
+            timeout_s=settings.rasa_timeout_s,
         )
         assistant = Assistant(settings=settings, sessions=session_factory(settings.database_url), rasa=rasa)
         app.state.settings = settings
