@@ -52,10 +52,6 @@ class RasaClient:
         ]
         self._turn = itertools.count()
 
-    @property
-    def urls(self) -> list[str]:
-        return [str(http.base_url) for http in self._shards]
-
     def _for(self, sender: str | None) -> httpx.AsyncClient:
         if len(self._shards) == 1:
             return self._shards[0]

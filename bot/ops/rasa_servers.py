@@ -15,7 +15,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -35,9 +35,6 @@ class _Server:
     started: float = 0.0
     delay: float = RESTART_DELAY_S[0]
     restart_at: float | None = None
-    restarts: int = 0
-    history: list[int] = field(default_factory=list)
-    """Exit codes of earlier runs (for the log and the tests)."""
 
 
 class Supervisor:
@@ -72,7 +69,6 @@ class Supervisor:
         for index, server in enumerate(self._servers):
             if server.proc is not None and (code := server.proc.poll()) is not None:
                 server.proc = None
-                server.history.append(code)
                 quick = now - server.started < STABLE_S
                 server.delay = min(server.delay * 2, RESTART_DELAY_S[1]) if quick else RESTART_DELAY_S[0]
                 server.restart_at = now + server.delay
@@ -80,7 +76,6 @@ class Supervisor:
                     "Rasa server %d exited with %s; starting it again in %.0f s", index, code, server.delay
                 )
             if server.proc is None and server.restart_at is not None and now >= server.restart_at:
-                server.restarts += 1
                 self._start(server)
 
     def run(self, *, poll_s: float = 0.5) -> int:
@@ -112,11 +107,3 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
-
-    @property
-    def pids(self) -> list[int | None]:
-        return [s.proc.pid if s.proc is not None else None for s in self._servers]
-
-    @property
-    def restarts(self) -> list[int]:
-        return [s.restarts for s in self._servers]
