@@ -14,10 +14,9 @@ import logging
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 log = logging.getLogger("lotse.rasa")
 
@@ -46,17 +45,15 @@ class Supervisor:
         *,
         env: Mapping[str, str],
         cwd: Path,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._servers = [_Server(list(argv)) for argv in commands]
         self._env = dict(env)
         self._cwd = cwd
-        self._clock = clock
         self._stopping = False
 
     def _start(self, server: _Server) -> None:
         server.proc = subprocess.Popen(server.argv, env=self._env, cwd=self._cwd)  # noqa: S603
-        server.started = self._clock()
+        server.started = time.monotonic()
         server.restart_at = None
 
     def stop(self, *_: object) -> None:
@@ -65,7 +62,7 @@ class Supervisor:
 
     def check(self) -> None:
         """One round: note servers that exited, start those whose wait is over."""
-        now = self._clock()
+        now = time.monotonic()
         for index, server in enumerate(self._servers):
             if server.proc is not None and (code := server.proc.poll()) is not None:
                 server.proc = None
@@ -80,7 +77,7 @@ class Supervisor:
 
     def run(self, *, poll_s: float = 0.5) -> int:
         """Start all servers, keep them running until :meth:`stop`, then stop them all."""
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             for server in self._servers:
                 self._start(server)
@@ -92,9 +89,6 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 0
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self.stop()
 
     def _terminate_all(self) -> None:
         running = [s.proc for s in self._servers if s.proc is not None and s.proc.poll() is None]
