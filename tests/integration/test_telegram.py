@@ -332,14 +332,11 @@ def test_app_killed_and_restarted_answers_once(
     # each question stored once and answered in its topic (the flat question may open the
     # flat-search checklist: its intro and first question are two replies to the one message)
     questions = _rows(stack_db, person.pseudonym, Direction.IN)[before_in:]
-    answered = {
-        q.text: sorted({r.topic for r in replies if r.reply_to_id == q.id} - {"other"}) for q in questions
-    }
+    answered = {q.text: [r.topic for r in replies if r.reply_to_id == q.id] for q in questions}
     assert len(questions) == 2, answered
-    assert answered == {
-        "Was kostet die Einbürgerung?": ["naturalization"],
-        "Wie finde ich eine Wohnung?": ["housing"],
-    }
+    assert answered["Was kostet die Einbürgerung?"] == ["naturalization"], answered
+    flat = answered["Wie finde ich eine Wohnung?"]
+    assert 1 <= len(flat) <= 2 and "housing" in flat and set(flat) <= {"housing", "other"}, answered
 
 
 @pytest.mark.parametrize("telegram", ["webhook"], indirect=True)
