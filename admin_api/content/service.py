@@ -40,7 +40,7 @@ def catalog_items(directory: Path = TRANSLATIONS_DIR) -> dict[str, dict[str, Any
 
 def needs_retraining(key: str) -> bool:
     """A factual item that is not in the catalogue is not a response Rasa knows: the model must be
-    trained again (with examples for it) before the ResponseSelector can pick it."""
+    trained again (with examples for it) before the NLU can select it as an answer."""
     return key.startswith("utter_faq_") and key not in catalog_items()
 
 

@@ -1,8 +1,8 @@
 """Generate the ``responses`` part of Rasa's domain from the content catalogue.
 
-Rasa needs every response name in its domain (the ResponseSelector learns retrieval intents from
-them, and ``rasa data validate`` checks rules against them), but the texts come from the NLG
-endpoint at run time. The domain therefore carries placeholders only; ``make`` regenerates this
+Rasa needs every response name in its domain (the retrieval action utters them by name, and
+``rasa data validate`` checks rules against them), but the texts come from the NLG endpoint at run
+time. The domain therefore carries placeholders only; ``make`` regenerates this
 file and a test checks that it is in sync with ``translations/_catalog.yml``.
 """
 

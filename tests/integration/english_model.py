@@ -24,7 +24,8 @@ DIALOGUES_DIR = PROJECT_ROOT / "dialogues"
 def _inputs() -> list[Path]:
     nlu = [*sorted(NLU_DIR.glob("*/en.yml")), NLU_DIR / "conversation" / "entities.yml"]
     rest = sorted(p for d in (ASSISTANT_DIR, DIALOGUES_DIR) for p in d.rglob("*.yml"))
-    return nlu + rest
+    components = sorted((ASSISTANT_DIR / "components").glob("*.py"))  # Lotse's own NLU components
+    return nlu + rest + components
 
 
 def english_only_model() -> Path:

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lotse_ensemble import IntentEnsemble, align_answer, blend
+from lotse_ensemble import IntentEnsemble, align_answer, blend, select_answer
 from lotse_fallback import TieredFallbackClassifier
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -29,6 +29,13 @@ EXAMPLES = {
         "documents for my children visa",
         "what papers does the embassy want for my family",
         "family reunification documents list",
+    ],
+    "faq_housing/wbs": [
+        "what is a wbs",
+        "how do i get the wbs housing certificate",
+        "wohnberechtigungsschein where to apply",
+        "do i need a wbs for a social flat",
+        "wbs application documents",
     ],
     "greet": ["hello", "hi", "salam", "good morning", "hey there"],
 }
@@ -85,9 +92,24 @@ def main() -> None:
     out["align_same_topic"] = align_answer(selector, "faq_family", {})
     out["align_missing"] = align_answer(selector, "faq_appeal", {})
 
+    answers = {
+        "faq_family": {"faq_family/documents": 1.0},
+        "faq_housing": {"faq_housing/deposit": 0.3, "faq_housing/wbs": 0.7},
+    }
+    # the chosen topic's best answer, even where another topic's answer has the higher joint score
+    out["select_chosen"] = select_answer(
+        {"faq_family": 0.6, "faq_housing": 0.4}, answers, "faq_housing", {}, 1
+    )
+    # a non-retrieval intent chosen: the best joint answer; every topic's best answer stays in the ranking
+    out["select_other"] = select_answer(
+        {"greet": 0.9, "faq_family": 0.04, "faq_housing": 0.06}, answers, "greet", {}, 1
+    )
+    out["select_nothing"] = select_answer({"greet": 1.0}, {}, "greet", {}, 10)
+
     messages = [_message(t, label) for label, texts in EXAMPLES.items() for t in texts]
     responses = {
         "utter_faq_housing/deposit": [{"text": "About the deposit"}],
+        "utter_faq_housing/wbs": [{"text": "About the WBS"}],
         "utter_faq_family/documents": [{"text": "Documents"}],
     }
     data = TrainingData(training_examples=messages, responses=responses)
@@ -124,7 +146,36 @@ def main() -> None:
             "intent": question.get("intent"),
             "ranking": question.get("intent_ranking"),
             "selected": question.get("response_selector")["default"]["response"],
+            "answer_ranking": question.get("response_selector")["default"]["ranking"],
+            "retrieval_intents": question.get("response_selector")["all_retrieval_intents"],
         }
+        # with select_answers off, a ResponseSelector before the component selects; the answer is
+        # only moved into the chosen topic
+        aligning_resource = Resource("aligning")
+        IntentEnsemble.create({"select_answers": False}, storage, aligning_resource, context).train(data)
+        aligning = IntentEnsemble.load({"select_answers": False}, storage, aligning_resource, context)
+        with storage.read_from(aligning_resource) as directory:
+            out["aligning_answers"] = json.loads((directory / "vocabulary.json").read_text())["answers"]
+        question = Message(data={"text": "my landlord asks for a deposit, how much"})
+        question.set("intent", {"name": "faq_family", "confidence": 0.9})
+        question.set(
+            "intent_ranking",
+            [{"name": "faq_family", "confidence": 0.9}, {"name": "faq_housing", "confidence": 0.1}],
+        )
+        question.set(
+            "response_selector",
+            {
+                "default": {
+                    "response": {
+                        "intent_response_key": "faq_family/documents",
+                        "utter_action": "utter_faq_family/documents",
+                    },
+                    "ranking": selector["ranking"],
+                }
+            },
+        )
+        aligning.process([question])
+        out["aligned"] = question.get("response_selector")["default"]["response"]
         untrained = IntentEnsemble.load({}, LocalModelStorage(Path(tmp) / "empty"), Resource("none"), context)
         plain = Message(data={"text": "hello", "intent_ranking": [{"name": "greet", "confidence": 0.8}]})
         untrained.process([plain])

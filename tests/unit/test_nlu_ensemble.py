@@ -1,6 +1,7 @@
 """The second-opinion NLU component (assistant/components/lotse_ensemble.py), run in Rasa's own
-environment by tests/rasa/ensemble_check.py: the blend, the answer kept within the chosen topic, a
-train → persist → load → process round trip, and the crisis confidence that the blend never lowers;
+environment by tests/rasa/ensemble_check.py: the blend, the answer selected within the chosen topic
+(by its own answer models, or a ResponseSelector's answer moved there), a train → persist → load →
+process round trip, and the crisis confidence that the blend never lowers;
 and the ask-back classifier with a threshold per intent (assistant/components/lotse_fallback.py)."""
 
 from __future__ import annotations
@@ -60,8 +61,41 @@ def test_trained_component_corrects_a_confident_wrong_topic(seen: dict[str, Any]
     assert processed["ranking"][0] == processed["intent"]
     confidences = [r["confidence"] for r in processed["ranking"]]
     assert confidences == sorted(confidences, reverse=True)
+    # the component's own answer models chose the answer (the selector output set before is replaced)
     assert processed["selected"]["intent_response_key"] == "faq_housing/deposit"
+    assert processed["selected"]["utter_action"] == "utter_faq_housing/deposit"
     assert processed["selected"]["responses"] == [{"text": "About the deposit"}]
+    assert 0.5 < processed["selected"]["confidence"] <= 1.0  # P(answer | topic)
+    keys = [r["intent_response_key"] for r in processed["answer_ranking"]]
+    assert sorted(keys) == ["faq_family/documents", "faq_housing/deposit", "faq_housing/wbs"]
+    joint = [r["confidence"] for r in processed["answer_ranking"]]
+    assert joint == sorted(joint, reverse=True)
+    assert joint[0] < processed["selected"]["confidence"]  # P(topic) x P(answer | topic)
+    assert processed["retrieval_intents"] == ["faq_family", "faq_housing"]
+
+
+def test_the_answer_is_the_best_within_the_chosen_topic(seen: dict[str, Any]) -> None:
+    chosen = seen["select_chosen"]
+    # faq_family/documents has the higher joint score (0.6 x 1.0) but the topic chosen is housing
+    assert chosen["response"]["intent_response_key"] == "faq_housing/wbs"
+    assert chosen["response"]["confidence"] == pytest.approx(0.7)
+    assert chosen["response"]["responses"] == [{"text": "faq_housing/wbs"}]  # no text known: the key
+    ranked = [(r["intent_response_key"], round(r["confidence"], 4)) for r in chosen["ranking"]]
+    # the ranking_length (1) best, then every other topic's best answer
+    assert ranked == [("faq_family/documents", 0.6), ("faq_housing/wbs", 0.28)]
+
+
+def test_without_a_retrieval_intent_chosen_the_best_joint_answer_is_selected(seen: dict[str, Any]) -> None:
+    other = seen["select_other"]
+    assert other["response"]["intent_response_key"] == "faq_housing/wbs"  # 0.06 x 0.7 > 0.04 x 1.0
+    assert [r["intent_response_key"] for r in other["ranking"]] == ["faq_housing/wbs", "faq_family/documents"]
+    assert seen["select_nothing"] == {}
+
+
+def test_with_select_answers_off_the_selector_answer_is_moved_into_the_topic(seen: dict[str, Any]) -> None:
+    assert seen["aligning_answers"] == {}  # no answer models trained
+    assert seen["aligned"]["intent_response_key"] == "faq_housing/deposit"
+    assert seen["aligned"]["responses"] == [{"text": "About the deposit"}]
 
 
 def test_without_a_trained_model_diet_decides(seen: dict[str, Any]) -> None:
