@@ -49,6 +49,30 @@ def _message(text: str, label: str) -> Message:
     return Message(data=data)
 
 
+def _confident_wrong_question(selector_ranking: list) -> Message:
+    """A deposit question on which DIET (before the component) was sure of the wrong topic, and a
+    ResponseSelector followed it."""
+    question = Message(data={"text": "my landlord asks for a deposit, how much"})
+    question.set("intent", {"name": "faq_family", "confidence": 0.9})
+    question.set(
+        "intent_ranking",
+        [{"name": "faq_family", "confidence": 0.9}, {"name": "faq_housing", "confidence": 0.1}],
+    )
+    question.set(
+        "response_selector",
+        {
+            "default": {
+                "response": {
+                    "intent_response_key": "faq_family/documents",
+                    "utter_action": "utter_faq_family/documents",
+                },
+                "ranking": selector_ranking,
+            }
+        },
+    )
+    return question
+
+
 def _fallback(context: ExecutionContext, storage: LocalModelStorage) -> dict:
     """The intent after the tiered fallback classifier, for (intent, confidence) pairs."""
     config = {"threshold": 0.6, "intent_thresholds": {"out_of_scope": 0.3}, "ambiguity_threshold": 0.0}
@@ -122,25 +146,7 @@ def main() -> None:
         loaded = IntentEnsemble.load({}, storage, resource, context)
         with storage.read_from(resource) as directory:
             out["files"] = sorted(f.name for f in directory.iterdir())
-        question = Message(data={"text": "my landlord asks for a deposit, how much"})
-        # DIET (before the component) was sure of the wrong topic, and the selector followed it
-        question.set("intent", {"name": "faq_family", "confidence": 0.9})
-        question.set(
-            "intent_ranking",
-            [{"name": "faq_family", "confidence": 0.9}, {"name": "faq_housing", "confidence": 0.1}],
-        )
-        question.set(
-            "response_selector",
-            {
-                "default": {
-                    "response": {
-                        "intent_response_key": "faq_family/documents",
-                        "utter_action": "utter_faq_family/documents",
-                    },
-                    "ranking": selector["ranking"],
-                }
-            },
-        )
+        question = _confident_wrong_question(selector["ranking"])
         loaded.process([question])
         out["processed"] = {
             "intent": question.get("intent"),
@@ -156,24 +162,7 @@ def main() -> None:
         aligning = IntentEnsemble.load({"select_answers": False}, storage, aligning_resource, context)
         with storage.read_from(aligning_resource) as directory:
             out["aligning_answers"] = json.loads((directory / "vocabulary.json").read_text())["answers"]
-        question = Message(data={"text": "my landlord asks for a deposit, how much"})
-        question.set("intent", {"name": "faq_family", "confidence": 0.9})
-        question.set(
-            "intent_ranking",
-            [{"name": "faq_family", "confidence": 0.9}, {"name": "faq_housing", "confidence": 0.1}],
-        )
-        question.set(
-            "response_selector",
-            {
-                "default": {
-                    "response": {
-                        "intent_response_key": "faq_family/documents",
-                        "utter_action": "utter_faq_family/documents",
-                    },
-                    "ranking": selector["ranking"],
-                }
-            },
-        )
+        question = _confident_wrong_question(selector["ranking"])
         aligning.process([question])
         out["aligned"] = question.get("response_selector")["default"]["response"]
         untrained = IntentEnsemble.load({}, LocalModelStorage(Path(tmp) / "empty"), Resource("none"), context)
