@@ -131,6 +131,13 @@ def select_answer(
     return {"response": prediction, "ranking": kept}
 
 
+def _column_major(coef: Any) -> Any:
+    """The coefficients in column-major order: scikit-learn scores a message as ``X @ coef_.T``, and
+    with row-major ``coef_`` scipy copies the whole transposed matrix for every message (12 ms per
+    message for the intent model alone on these two cores, 0.1 ms without the copy). Same numbers."""
+    return np.asfortranarray(coef)
+
+
 def _stable_id(key: str) -> int:
     """A label id that stays the same across processes (Python's ``hash`` of a string does not)."""
     return zlib.crc32(key.encode("utf-8"))
@@ -279,7 +286,7 @@ class IntentEnsemble(GraphComponent, IntentClassifier):
             vectorizer.vocabulary_ = meta["vocabularies"][name]
             vectorizer.idf_ = arrays[f"idf_{name}"]
         classifier = model.named_steps["classifier"]
-        classifier.coef_ = arrays["coef"]
+        classifier.coef_ = _column_major(arrays["coef"])
         classifier.intercept_ = arrays["intercept"]
         classifier.classes_ = np.array(meta["classes"])
         classifier.n_features_in_ = classifier.coef_.shape[1]
@@ -294,7 +301,7 @@ class IntentEnsemble(GraphComponent, IntentClassifier):
                 restored[intent] = classes[0]
                 continue
             classifier = LogisticRegression()
-            classifier.coef_ = arrays[f"{ANSWER_PREFIX}coef__{intent}"]
+            classifier.coef_ = _column_major(arrays[f"{ANSWER_PREFIX}coef__{intent}"])
             classifier.intercept_ = arrays[f"{ANSWER_PREFIX}intercept__{intent}"]
             classifier.classes_ = np.array(classes)
             classifier.n_features_in_ = classifier.coef_.shape[1]
