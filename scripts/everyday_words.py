@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import wordfreq  # type: ignore[import-not-found]
 import yaml
@@ -54,6 +55,14 @@ def _by_typo(term: Term, word: str) -> bool:
 def _fires_only_by_typo(detector: Detector, lang: str, word: str) -> bool:
     signal = detector.check(f"{CONTEXT[lang]} {word}")
     return signal.level == Level.CRISIS and detector.check(CONTEXT[lang]).level is None
+
+
+def _reviewed() -> dict[str, Any]:
+    """The hand-added section of the current file: words too rare for the frequency list, or whose
+    alarm needs a context the lines above do not have."""
+    if not OUT.exists():
+        return {}
+    return (yaml.safe_load(OUT.read_text(encoding="utf-8")) or {}).get("reviewed") or {}
 
 
 def main() -> None:
@@ -99,6 +108,8 @@ def main() -> None:
             "an everyday line of pronouns fire"
         ],
         "words": words,
+        # added by hand, each with the false alarm it stops; kept across regenerations
+        "reviewed": _reviewed(),
     }
     OUT.write_text(
         header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8"

@@ -150,9 +150,11 @@ def load_lexicon(path: Path) -> tuple[list[Rule], list[str]]:
 
 
 def load_everyday(path: Path) -> frozenset[str]:
-    """The normalised words of ``everyday_words.yml`` (all languages)."""
+    """The normalised words of ``everyday_words.yml`` (all languages): the generated ``words`` and the
+    ``reviewed`` ones, added by hand for a false alarm the word-frequency list cannot catch."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return frozenset(normalise(w) for words in (data.get("words") or {}).values() for w in words)
+    sections = (data.get("words") or {}, data.get("reviewed") or {})
+    return frozenset(normalise(w) for section in sections for words in section.values() for w in words)
 
 
 def _deletions(word: str, depth: int) -> set[str]:

@@ -14,7 +14,7 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.language.languages import LANGUAGES
-from bot.safety.detector import LEXICON_DIR, Detector, Level, get_detector, load_lexicon
+from bot.safety.detector import LEXICON_DIR, Detector, Level, get_detector, load_everyday, load_lexicon
 from bot.safety.normalise import normalise
 
 EVAL = PROJECT_ROOT / "eval"
@@ -252,6 +252,9 @@ def test_everyday_words_are_matched_exactly_only(tmp_path: Path) -> None:
         "К какому врачу я могу обратиться?",  # обратиться ~ отравиться
         "Bankadan para çekmek istiyorum, bana yardım eder misiniz?",  # çekmek ~ tekme (kick)
         "Mes enfants ont besoin de jouets, il veut me aider",  # jouets ~ fouet (whip)
+        # the hand-reviewed words of everyday_words.yml
+        "Can the parents still come when the child turns 18 next month?",  # turns ~ burns
+        "Коли повнолітні діти можуть переїхати до батьків?",  # повнолітні ~ порно*
     ],
 )
 def test_everyday_sentences_one_typo_away_from_a_crisis_word_raise_no_alarm(text: str) -> None:
@@ -264,3 +267,13 @@ def test_the_everyday_list_is_data_with_its_source() -> None:
     )
     assert data["sources"] and set(data["words"]) >= {"ar", "de", "en", "fa", "fr", "ru", "tr", "uk"}
     assert "verstehen" in data["words"]["de"] and all(data["words"].values())
+    assert "turns" in data["reviewed"]["en"]  # the hand-added section the generator keeps
+
+
+def test_reviewed_everyday_words_count_like_generated_ones(tmp_path: Path) -> None:
+    everyday = tmp_path / "everyday.yml"
+    everyday.write_text(
+        yaml.safe_dump({"sources": ["test"], "words": {"en": ["heating"]}, "reviewed": {"en": ["Turns"]}}),
+        encoding="utf-8",
+    )
+    assert load_everyday(everyday) == {"heating", "turns"}
