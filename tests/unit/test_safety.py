@@ -277,3 +277,15 @@ def test_reviewed_everyday_words_count_like_generated_ones(tmp_path: Path) -> No
         encoding="utf-8",
     )
     assert load_everyday(everyday) == {"heating", "turns"}
+
+
+@pytest.mark.parametrize(
+    "text,crisis",
+    [
+        ("My son is 3 and I am alone with him, so I cannot go to the German course", False),
+        ("the neighbour takes my son to his room and is alone with him", True),  # the grooming rule itself
+        ("my husband hits me and I am alone with him", True),  # other rules are not affected
+    ],
+)
+def test_a_parent_alone_with_the_child_is_not_grooming(text: str, crisis: bool) -> None:
+    assert get_detector().check(text).crisis is crisis
